@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/caseload/caseload/pipeline/config"
+	"github.com/caseload/caseload/pipeline/ingest"
+	"github.com/caseload/caseload/pipeline/warehouse"
+	"github.com/caseload/caseload/reports/textwidth"
+)
+
+func newPullCmd(e *env) *cobra.Command {
+	var force, allOrNothing bool
+	var format string
+	cmd := &cobra.Command{
+		Use:   "pull [FILE…]",
+		Short: "Pull case-record files (CSV, XLSX, JSON/NDJSON, Parquet) into the warehouse",
+		Long: `Pull case-record files into the warehouse. With no FILE, pulls the configured sources
+(globs, in name order). Files named here are pulled in the order given; a file matching a
+configured source uses that source's settings (encoding, sheet, column aliases).
+
+Every row read ends up accepted, superseded by a newer version of the same case, or
+rejected with a reason code; the summary shows the four numbers per file. A file already
+pulled (same sha256) is skipped unless --force. A pull is one transaction.
+
+Exit codes: 0 ok, 1 a file could not be pulled (the others were), 2 usage,
+3 the rejected share exceeded quality.max_reject_ratio.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "table", "json":
+			default:
+				return usagef("--format %q: expected table or json", format)
+			}
+			cfg, err := e.loadConfig()
+			if err != nil {
+				return err
+			}
+			return e.pull(cmd.Context(), cfg, args, force, allOrNothing, format)
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "re-pull files already in the ledger (same sha256)")
+	cmd.Flags().BoolVar(&allOrNothing, "all-or-nothing", false, "if any file is malformed, pull nothing")
+	cmd.Flags().StringVar(&format, "format", "table", "summary format: table | json")
+	return cmd
+}
+
+// openWarehouse opens the configured warehouse for writing.
+func (e *env) openWarehouse(ctx context.Context, cfg *config.Config, purpose string) (*warehouse.Warehouse, error) {
+	return warehouse.Open(ctx, warehouse.Options{
+		Path: cfg.Warehouse, Timezone: cfg.Timezone, MemoryLimit: cfg.MemoryLimit, Threads: cfg.Threads,
+		CalendarOverride: cfg.Calendar, Purpose: purpose, Logger: e.log,
+	})
+}
+
+func (e *env) pull(ctx context.Context, cfg *config.Config, files []string, force, allOrNothing bool, format string) error {
+	w, err := e.openWarehouse(ctx, cfg, "pull")
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	opt := ingest.Options{Config: cfg, Files: files, Force: force, AllOrNothing: allOrNothing, Logger: e.log}
+	if !e.quiet && isTerminal(e.stderr) {
+		opt.Progress = &barProgress{w: e.stderr}
+	}
+	res, err := ingest.Pull(ctx, w, opt)
+	if res != nil {
+		if format == "json" {
+			enc := json.NewEncoder(e.stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(res); err != nil {
+				return err
+			}
+		} else if !e.quiet || err != nil {
+			printPullSummary(e.stdout, res)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if len(res.Files) == 0 && len(files) == 0 {
+		e.log.Warn("nothing to pull: no files match the configured sources", "sources", strings.Join(cfg.SortedSourceNames(), ", "))
+	}
+	if failed := res.Failed(); len(failed) > 0 {
+		var msgs []string
+		for _, f := range failed {
+			msgs = append(msgs, f.Error)
+		}
+		return &exitError{code: ExitFailure, err: fmt.Errorf("%d file(s) not pulled (the others were):\n  %s", len(failed), strings.Join(msgs, "\n  "))}
+	}
+	read, _, _, rejected := res.Totals()
+	if read > 0 && float64(rejected)/float64(read) > cfg.Quality.MaxRejectRatio {
+		return &exitError{code: ExitQuality, err: fmt.Errorf("data-quality gate: %d of %d rows rejected (%.1f%%), above quality.max_reject_ratio %.1f%%; see `caseload sql \"SELECT * FROM reject_reasons\"`",
+			rejected, read, 100*float64(rejected)/float64(read), 100*cfg.Quality.MaxRejectRatio)}
+	}
+	return nil
+}
+
+func printPullSummary(w io.Writer, res *ingest.Result) {
+	t := &table{header: []string{"file", "status", "read", "accepted", "superseded", "rejected", "top reasons"}, right: map[int]bool{2: true, 3: true, 4: true, 5: true}}
+	var tr, ta, ts, tj int64
+	for _, f := range res.Files {
+		reasons := []string{}
+		for _, r := range f.TopReasons {
+			reasons = append(reasons, fmt.Sprintf("%s %d", r.Reason, r.Rows))
+		}
+		if f.UnrecognisedCountry > 0 {
+			reasons = append(reasons, fmt.Sprintf("(unrecognised_country %d, kept)", f.UnrecognisedCountry))
+		}
+		status := f.Status
+		note := strings.Join(reasons, ", ")
+		switch f.Status {
+		case "skipped":
+			note = f.Note
+		case "failed":
+			note = f.Error
+		}
+		if f.Replaced > 0 {
+			note = strings.TrimSpace(note + fmt.Sprintf(" (replaced %d earlier versions)", f.Replaced))
+		}
+		if f.Status == "pulled" {
+			t.add(f.Path, status, num(f.RowsRead), num(f.Accepted), num(f.Superseded), num(f.Rejected), note)
+		} else {
+			t.add(f.Path, status, "", "", "", "", note)
+		}
+		tr, ta, ts, tj = tr+f.RowsRead, ta+f.Accepted, ts+f.Superseded, tj+f.Rejected
+	}
+	if len(res.Files) > 1 {
+		t.add("total", "", num(tr), num(ta), num(ts), num(tj), "")
+	}
+	t.write(w)
+}
+
+// barProgress draws a progress bar per file on a terminal.
+type barProgress struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar
+}
+
+func (p *barProgress) Start(label string, total int64) {
+	if total < 8<<20 { // small files are done before a bar is worth drawing
+		p.bar = nil
+		return
+	}
+	p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(p.w), progressbar.OptionShowBytes(true),
+		progressbar.OptionSetDescription(textwidth.Truncate(label, 40)), progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100_000_000))
+}
+func (p *barProgress) Set(done int64) {
+	if p.bar != nil {
+		_ = p.bar.Set64(done)
+	}
+}
+func (p *barProgress) Finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		p.bar = nil
+	}
+}
+
+// table prints aligned columns with CJK-aware widths.
+type table struct {
+	header []string
+	rows   [][]string
+	right  map[int]bool
+}
+
+func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) write(w io.Writer) {
+	widths := make([]int, len(t.header))
+	for i, h := range t.header {
+		widths[i] = textwidth.String(h)
+	}
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i < len(widths) {
+				widths[i] = max(widths[i], textwidth.String(c))
+			}
+		}
+	}
+	line := func(cells []string) {
+		var b strings.Builder
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if t.right[i] {
+				b.WriteString(textwidth.PadLeft(c, widths[i]))
+			} else if i == len(cells)-1 {
+				b.WriteString(c)
+			} else {
+				b.WriteString(textwidth.PadRight(c, widths[i]))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+	line(t.header)
+	sep := make([]string, len(t.header))
+	for i := range sep {
+		sep[i] = strings.Repeat("─", widths[i])
+	}
+	line(sep)
+	for _, r := range t.rows {
+		line(r)
+	}
+}
+
+// num formats an integer with thousands separators.
+func num(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+var errNoSnapshot = errors.New("no data yet")

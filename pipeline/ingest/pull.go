@@ -1,0 +1,577 @@
+// Package ingest pulls case-record files into the warehouse (SPEC §4.1–§4.2).
+//
+// A pull has two phases on one connection:
+//
+//  1. stage: each file is scanned (sha256, encoding, CSV record lines), skipped when its
+//     sha256 is already in the ledger, and loaded into temp tables — every field as raw text
+//     with its source line. A malformed file stops here with a *source.Error and loads
+//     nothing (the other files go on unless --all-or-nothing).
+//  2. merge, in ONE transaction: the item catalogue is reloaded, then for each staged file in
+//     pull order the embedded SQL validates and normalises the rows (sql/ingest/validate.sql)
+//     and merges them (sql/ingest/merge.sql): rejects, supersede rule, cases, ledger.
+//     If anything fails or the process is killed, the warehouse is exactly as before.
+//
+// Staging happens outside the transaction because a DuckDB error inside a transaction
+// aborts it: a bad file must not abort the good ones.
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/caseload/caseload/pipeline/config"
+	"github.com/caseload/caseload/pipeline/source"
+	"github.com/caseload/caseload/pipeline/warehouse"
+	sqlfiles "github.com/caseload/caseload/sql"
+)
+
+// Progress receives progress of long steps (a terminal bar, or nothing).
+type Progress interface {
+	Start(label string, total int64) // total bytes, or -1 when unknown
+	Set(done int64)
+	Finish()
+}
+
+// Options configures a pull.
+type Options struct {
+	Config       *config.Config
+	Files        []string // explicit files, pulled in this order; empty = the configured sources
+	Force        bool     // re-pull files whose sha256 is already in the ledger
+	AllOrNothing bool     // a malformed file fails the whole pull
+	Now          func() time.Time
+	Logger       *slog.Logger
+	Progress     Progress
+}
+
+// ReasonCount is a reject reason and how many rows had it.
+type ReasonCount struct {
+	Reason string `json:"reason"`
+	Rows   int64  `json:"rows"`
+}
+
+// FileResult is what happened to one file.
+type FileResult struct {
+	Path                string        `json:"path"`
+	Source              string        `json:"source,omitempty"`
+	SHA256              string        `json:"sha256,omitempty"`
+	Format              string        `json:"format"`
+	Encoding            string        `json:"encoding,omitempty"`
+	Status              string        `json:"status"` // pulled | skipped | failed
+	Note                string        `json:"note,omitempty"`
+	Error               string        `json:"error,omitempty"`
+	FileID              int64         `json:"file_id,omitempty"`
+	RowsRead            int64         `json:"rows_read"`
+	Accepted            int64         `json:"accepted"`
+	Superseded          int64         `json:"superseded"`
+	Rejected            int64         `json:"rejected"`
+	Replaced            int64         `json:"replaced"` // earlier versions in the warehouse this file superseded
+	UnrecognisedCountry int64         `json:"unrecognised_country"`
+	TopReasons          []ReasonCount `json:"top_reasons,omitempty"`
+	Seconds             float64       `json:"seconds"`
+	err                 error
+}
+
+// Err is the file's error (nil unless Status is failed).
+func (f *FileResult) Err() error { return f.err }
+
+// Result is the outcome of a pull.
+type Result struct {
+	PullID   int64        `json:"pull_id"`
+	Files    []FileResult `json:"files"`
+	Snapshot string       `json:"snapshot,omitempty"`
+}
+
+// Failed lists the files that could not be pulled.
+func (r *Result) Failed() []FileResult {
+	var out []FileResult
+	for _, f := range r.Files {
+		if f.Status == "failed" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Totals sums the per-file counts.
+func (r *Result) Totals() (read, accepted, superseded, rejected int64) {
+	for _, f := range r.Files {
+		read += f.RowsRead
+		accepted += f.Accepted
+		superseded += f.Superseded
+		rejected += f.Rejected
+	}
+	return
+}
+
+// FileError is a malformed or unreadable file.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string {
+	var se *source.Error
+	if errors.As(e.Err, &se) {
+		return se.Error()
+	}
+	return e.Path + ": " + e.Err.Error()
+}
+func (e *FileError) Unwrap() error { return e.Err }
+
+type plannedFile struct {
+	path    string // absolute
+	display string
+	src     *config.Source // nil = defaults
+}
+
+type stagedFile struct {
+	plan    plannedFile
+	res     *FileResult
+	scan    *scanResult
+	mapping *Mapping
+	k       int
+	started time.Time
+}
+
+// Plan lists the files a pull would read, in pull order.
+func Plan(cfg *config.Config, files []string) ([]plannedFile, error) {
+	var out []plannedFile
+	seen := map[string]bool{}
+	if len(files) > 0 {
+		for _, f := range files {
+			abs, err := filepath.Abs(f)
+			if err != nil {
+				return nil, err
+			}
+			st, err := os.Stat(abs)
+			if err != nil {
+				return nil, fmt.Errorf("pull %s: %w", f, err)
+			}
+			if st.IsDir() {
+				return nil, fmt.Errorf("pull %s: is a directory; name files, or configure a source glob", f)
+			}
+			if seen[abs] {
+				continue
+			}
+			seen[abs] = true
+			out = append(out, plannedFile{path: abs, display: display(cfg, abs), src: matchSource(cfg, abs)})
+		}
+		return out, nil
+	}
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		matches, err := filepath.Glob(s.Path)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", s.Name, err)
+		}
+		sort.Strings(matches)
+		for _, m := range matches {
+			if st, err := os.Stat(m); err != nil || st.IsDir() || strings.HasPrefix(filepath.Base(m), ".") {
+				continue
+			}
+			if seen[m] {
+				continue
+			}
+			seen[m] = true
+			out = append(out, plannedFile{path: m, display: display(cfg, m), src: s})
+		}
+	}
+	return out, nil
+}
+
+func display(cfg *config.Config, abs string) string {
+	if cfg != nil {
+		if rel, err := filepath.Rel(cfg.Dir, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return abs
+}
+
+func matchSource(cfg *config.Config, abs string) *config.Source {
+	if cfg == nil {
+		return nil
+	}
+	for i := range cfg.Sources {
+		if ok, _ := filepath.Match(cfg.Sources[i].Path, abs); ok {
+			return &cfg.Sources[i]
+		}
+	}
+	return nil
+}
+
+// Format decides a file's format from the source setting or its extension.
+func Format(path string, src *config.Source) (string, error) {
+	if src != nil && src.Format != "" && src.Format != "auto" {
+		return src.Format, nil
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv", ".txt":
+		return "csv", nil
+	case ".xlsx", ".xlsm":
+		return "xlsx", nil
+	case ".xls":
+		return "", fmt.Errorf("%s is in the old .xls format: open it in Excel or WPS and save as .xlsx or CSV", filepath.Base(path))
+	case ".json":
+		return "json", nil
+	case ".ndjson", ".jsonl":
+		return "ndjson", nil
+	case ".parquet", ".pq":
+		return "parquet", nil
+	}
+	return "", fmt.Errorf("cannot tell the format of %s from its extension; expected .csv, .xlsx, .json, .ndjson or .parquet (or set format: in the source)", filepath.Base(path))
+}
+
+// Pull runs a pull. The returned error is set when nothing was committed (or committing
+// failed); files that failed individually are reported in Result with status "failed".
+func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg := opt.Config
+	plan, err := Plan(cfg, opt.Files)
+	if err != nil {
+		return nil, err
+	}
+	items, err := warehouse.ReadItems(cfg.Items)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	defer conn.Close()
+	defer func() {
+		// Temp objects die with the connection, but the pool may keep it: drop them.
+		_, _ = conn.ExecContext(context.Background(), "RESET VARIABLE file_id")
+	}()
+	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/functions.sql")); err != nil {
+		return nil, fmt.Errorf("pull: parsing functions: %w", err)
+	}
+	res := &Result{}
+	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(pull_id), 0) + 1 FROM ingest_files").Scan(&res.PullID); err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	known := map[string]string{}
+	rows, err := conn.QueryContext(ctx, "SELECT sha256, path || ' (pulled ' || strftime(pulled_at, '%Y-%m-%d %H:%M') || ')' FROM ingest_files")
+	if err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	for rows.Next() {
+		var sha, what string
+		if err := rows.Scan(&sha, &what); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		known[sha] = what
+	}
+	rows.Close()
+
+	// Phase 1: stage every file.
+	var staged []*stagedFile
+	res.Files = make([]FileResult, len(plan))
+	for k, p := range plan {
+		fr := &res.Files[k]
+		fr.Path = p.display
+		if p.src != nil {
+			fr.Source = p.src.Name
+		}
+		sf, err := stageFile(ctx, conn, p, k, fr, known, opt)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			fr.Status, fr.Error, fr.err = "failed", err.Error(), err
+			opt.Logger.Warn("file not pulled", "file", p.display, "err", err)
+			if opt.AllOrNothing {
+				res.Files = res.Files[:k+1]
+				return res, fmt.Errorf("nothing pulled (--all-or-nothing): %w", err)
+			}
+			continue
+		}
+		if sf != nil {
+			staged = append(staged, sf)
+			known[sf.scan.SHA256] = p.display + " (this pull)"
+		}
+	}
+
+	// Phase 2: one transaction.
+	pullTime := opt.Now()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	commit := false
+	defer func() {
+		if !commit {
+			tx.Rollback()
+		}
+	}()
+	if err := warehouse.LoadItems(ctx, tx, items); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "SET VARIABLE pull_time = ?::TIMESTAMPTZ", pullTime); err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET VARIABLE pull_id = %d::BIGINT", res.PullID)); err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	for _, sf := range staged {
+		if err := mergeFile(ctx, tx, sf, res.PullID, pullTime); err != nil {
+			return nil, fmt.Errorf("pull %s: %w", sf.plan.display, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("pull: commit: %w", err)
+	}
+	commit = true
+	for _, sf := range staged {
+		dropStaged(conn, sf.k)
+	}
+	if len(staged) > 0 {
+		snap, err := w.PublishSnapshot(ctx)
+		if err != nil {
+			return res, err
+		}
+		res.Snapshot = snap
+	}
+	return res, nil
+}
+
+// stageFile scans and stages one file. It returns nil, nil for a skipped file.
+func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *FileResult, known map[string]string, opt Options) (*stagedFile, error) {
+	started := time.Now()
+	format, err := Format(p.path, p.src)
+	if err != nil {
+		return nil, &FileError{Path: p.display, Err: err}
+	}
+	fr.Format = format
+	if opt.Progress != nil {
+		if st, err := os.Stat(p.path); err == nil {
+			opt.Progress.Start(p.display, st.Size())
+			defer opt.Progress.Finish()
+		}
+	}
+	var setProgress func(int64)
+	if opt.Progress != nil {
+		setProgress = opt.Progress.Set
+	}
+	scan, err := scanFile(ctx, p.path, format == "csv", setProgress)
+	if err != nil {
+		return nil, &FileError{Path: p.display, Err: err}
+	}
+	fr.SHA256 = scan.SHA256
+	if what, dup := known[scan.SHA256]; dup && !opt.Force {
+		fr.Status = "skipped"
+		fr.Note = "already pulled: same content as " + what
+		return nil, nil
+	}
+	sf := &stagedFile{plan: p, res: fr, scan: scan, k: k, started: started}
+	var extra map[string]string
+	if p.src != nil {
+		extra = p.src.Columns
+	}
+	var header []string
+	switch format {
+	case "csv":
+		header, err = stageCSV(ctx, conn, p, k, scan, fr, extra)
+	case "xlsx":
+		sheet := ""
+		if p.src != nil {
+			sheet = p.src.Sheet
+		}
+		var r source.Reader
+		r, err = source.OpenXLSX(p.path, source.XLSXOptions{Sheet: sheet, IsHeader: looksLikeHeader(extra)})
+		if err == nil {
+			header = r.Header()
+			err = stageRows(ctx, conn, k, r)
+			r.Close()
+		}
+	case "json", "ndjson":
+		var r source.Reader
+		r, err = source.OpenJSON(p.path)
+		if err == nil {
+			header = r.Header()
+			err = stageRows(ctx, conn, k, r)
+			r.Close()
+		}
+	case "parquet":
+		header, err = stageParquet(ctx, conn, p.path, k)
+	default:
+		err = fmt.Errorf("unknown format %q", format)
+	}
+	if err != nil {
+		dropStaged(conn, k)
+		return nil, &FileError{Path: p.display, Err: relabel(err, p)}
+	}
+	m, err := MapHeader(header, extra)
+	if err != nil {
+		dropStaged(conn, k)
+		return nil, &FileError{Path: p.display, Err: err}
+	}
+	sf.mapping = m
+	if err := createFieldsView(ctx, conn, m, k); err != nil {
+		dropStaged(conn, k)
+		return nil, &FileError{Path: p.display, Err: err}
+	}
+	return sf, nil
+}
+
+// relabel makes a source.Error name the file as the user named it.
+func relabel(err error, p plannedFile) error {
+	var se *source.Error
+	if errors.As(err, &se) {
+		c := *se
+		c.Path = p.display
+		return &c
+	}
+	return err
+}
+
+func stageRows(ctx context.Context, conn *sql.Conn, k int, r source.Reader) error {
+	_, err := stageReader(ctx, conn, r, k)
+	return err
+}
+
+// stageCSV decides the encoding, finds the header and loads the rows, natively when
+// DuckDB's reader lines up with the scanned records, else with encoding/csv.
+func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *scanResult, fr *FileResult, extra map[string]string) ([]string, error) {
+	enc := "auto"
+	if p.src != nil && p.src.Encoding != "" {
+		enc = p.src.Encoding
+	}
+	if scan.HasNUL {
+		return nil, &source.Error{Path: p.path, Msg: "contains NUL bytes: this is a binary file, not CSV text (export as CSV, or name the file .xlsx/.parquet if it is one)"}
+	}
+	switch enc {
+	case "auto":
+		enc = "utf-8"
+		if !scan.ValidUTF8 {
+			enc = "gb18030"
+		}
+	case "utf-8":
+		if !scan.ValidUTF8 {
+			return nil, &source.Error{Path: p.path, Line: lineOfOffset(p.path, scan.BadUTF8At),
+				Msg: fmt.Sprintf("not valid UTF-8 (byte offset %d); the source says encoding: utf-8 — if the file comes from Excel on Chinese Windows, set encoding: gb18030 or auto", scan.BadUTF8At)}
+		}
+	}
+	fr.Encoding = enc
+	path := p.path
+	if dec := decoderFor(enc); dec != nil {
+		tmp, err := transcodeToTemp(ctx, p.path, os.TempDir(), dec)
+		if err != nil {
+			return nil, &source.Error{Path: p.path, Msg: fmt.Sprintf("cannot decode as %s: %v", enc, err)}
+		}
+		defer os.Remove(tmp)
+		path = tmp
+	}
+	header, hrec, err := csvHeader(path, looksLikeHeader(extra))
+	if err != nil {
+		return nil, err
+	}
+	if header == nil {
+		return nil, &source.Error{Path: p.path, Msg: "the file is empty; expected a header row and case rows"}
+	}
+	if hrec >= len(scan.RecordLines) {
+		return nil, &source.Error{Path: p.path, Msg: "cannot find the header row"}
+	}
+	headerLine := scan.RecordLines[hrec]
+	dataLines := scan.RecordLines[hrec+1:]
+	ok, err := stageCSVNative(ctx, conn, path, headerLine, len(header), dataLines, k)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return header, nil
+	}
+	// DuckDB refused the file or its rows did not line up: find the exact problem, or load
+	// it with encoding/csv.
+	if derr := diagnoseCSV(path, hrec, len(header)); derr != nil {
+		return nil, derr
+	}
+	r, err := openCSVRows(path, hrec)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if _, err := stageReader(ctx, conn, r, k); err != nil {
+		return nil, err
+	}
+	return header, nil
+}
+
+// mergeFile validates and merges one staged file inside the pull transaction.
+func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pullTime time.Time) error {
+	var fileID int64
+	if err := tx.QueryRowContext(ctx, "SELECT nextval('file_id_seq')").Scan(&fileID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(
+		"CREATE OR REPLACE TEMP VIEW stg_fields AS SELECT * FROM stg_fields_%d; SET VARIABLE file_id = %d::BIGINT; SET VARIABLE source_file = %s",
+		sf.k, fileID, sqlString(sf.plan.display))); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, sqlfiles.MustRead("ingest/validate.sql")); err != nil {
+		return fmt.Errorf("validate: %w", err)
+	}
+	r := sf.res
+	if err := tx.QueryRowContext(ctx, sqlfiles.MustRead("ingest/merge.sql")).Scan(
+		&r.RowsRead, &r.Accepted, &r.Superseded, &r.Rejected, &r.Replaced, &r.UnrecognisedCountry); err != nil {
+		return fmt.Errorf("merge: %w", err)
+	}
+	if r.RowsRead != r.Accepted+r.Superseded+r.Rejected {
+		return fmt.Errorf("merge: rows do not add up: read %d ≠ accepted %d + superseded %d + rejected %d", r.RowsRead, r.Accepted, r.Superseded, r.Rejected)
+	}
+	var enc any
+	if r.Encoding != "" {
+		enc = r.Encoding
+	}
+	var src any
+	if r.Source != "" {
+		src = r.Source
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?, ?, ?, ?, ?)`,
+		fileID, pullID, src, sf.plan.display, sf.scan.SHA256, sf.scan.Size, r.Format, enc, pullTime,
+		r.RowsRead, r.Accepted, r.Superseded, r.Rejected, r.UnrecognisedCountry); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT reason, count(*) FROM stg WHERE reason IS NOT NULL GROUP BY reason ORDER BY count(*) DESC, reason LIMIT 5")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var rc ReasonCount
+		if err := rows.Scan(&rc.Reason, &rc.Rows); err != nil {
+			rows.Close()
+			return err
+		}
+		r.TopReasons = append(r.TopReasons, rc)
+	}
+	rows.Close()
+	r.FileID = fileID
+	r.Status = "pulled"
+	r.Seconds = time.Since(sf.started).Seconds()
+	return nil
+}
+
+func dropStaged(conn *sql.Conn, k int) {
+	ctx := context.Background()
+	for _, q := range []string{
+		"DROP VIEW IF EXISTS stg_fields_%d", "DROP VIEW IF EXISTS stg_raw_%d", "DROP TABLE IF EXISTS stg_raw_%d",
+		"DROP TABLE IF EXISTS stg_csv_%d", "DROP TABLE IF EXISTS stg_linemap_%d",
+	} {
+		_, _ = conn.ExecContext(ctx, fmt.Sprintf(q, k))
+	}
+}

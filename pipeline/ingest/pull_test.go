@@ -1,0 +1,128 @@
+package ingest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/caseload/caseload/pipeline/source"
+)
+
+func TestPullMixedFiles(t *testing.T) {
+	p := newProject(t, "")
+	gb := p.gb18030("a-gb.csv", "办件编号,事项编码,受理时间,办结时间,办理状态,办理渠道,身份类别,侨居国,跑动次数,是否积案,积案起始日期,备注\r\n"+
+		"A1,QB01,2022/1/2 8:05,2022/1/2 9:10,办结,窗口,华侨,美国,1,否,,第一行\r\n"+
+		"A2,QB02,2022年10月31日 23:50,2022年11月1日 00:10,已办结,打包办,归侨,印尼,0,是,2010-05-01,\r\n"+
+		"A3,QB03,2022-10-31 10:00,,办理中,进社区,侨眷,火星,,否,,\"多行\r\n备注\"\r\n"+
+		"A4,QB09,2022-10-31 10:00,,办理中,窗口,,,,,,\r\n")
+	utf := p.file("b-utf8.csv", "\ufeffcase_id,item_code,received_at,completed_at,status,channel,country,updated_at\r\n"+
+		"B1,QB01,2022-10-31T15:59:59Z,2022-10-31T16:30:00Z,completed,window,US,\r\n"+
+		"B2,QB01,2022-10-31T23:59:59+08:00,,in_progress,,CAN,\r\n"+
+		"A3,QB03,2022-10-31 10:00,2022-11-02 10:00,completed,outreach,JP,2022-11-02 10:00\r\n")
+	nd := p.file("c.ndjson", `{"case_id":"C1","item_code":"QB01","received_at":"2022-10-01 09:00","completed_at":"2022-10-01 09:30","status":"completed","trips":2}`+"\n\n"+
+		`{"case_id":"C2","item_code":"QB01","received_at":"2022-10-01 09:00","status":"completed"}`+"\n")
+	res := p.pull(Options{}, gb, utf, nd)
+	want := map[string][4]int64{
+		"a-gb.csv":   {4, 2, 1, 1}, // A3 in_progress is superseded by b-utf8.csv's newer version (counted in b's replaced)
+		"b-utf8.csv": {3, 3, 0, 0},
+		"c.ndjson":   {2, 1, 0, 1},
+	}
+	_ = want
+	for _, f := range res.Files {
+		if f.Status != "pulled" {
+			t.Fatalf("%s: %s %s", f.Path, f.Status, f.Error)
+		}
+		if f.RowsRead != f.Accepted+f.Superseded+f.Rejected {
+			t.Errorf("%s: ledger does not add up: %+v", f.Path, f)
+		}
+	}
+	got := p.rows(`SELECT path, encoding, rows_read, accepted, superseded, rejected FROM ingest_files ORDER BY file_id`)
+	wantLedger := [][]string{
+		{"a-gb.csv", "gb18030", "4", "3", "0", "1"},
+		{"b-utf8.csv", "utf-8", "3", "3", "0", "0"},
+		{"c.ndjson", "NULL", "2", "1", "0", "1"},
+	}
+	if strings.Join(flat(got), "|") != strings.Join(flat(wantLedger), "|") {
+		t.Errorf("ledger\n got %v\nwant %v", got, wantLedger)
+	}
+	// A3's first version (a-gb.csv line 4, multi-line field) lost to b-utf8.csv line 4.
+	if got := p.rows(`SELECT case_id, source_file, source_line, by_line FROM superseded`); len(got) != 1 || strings.Join(got[0], ",") != "A3,a-gb.csv,4,4" {
+		t.Errorf("superseded: %v", got)
+	}
+	cases := p.rows(`SELECT case_id, status, channel, applicant_type, coalesce(country, '-'), country_raw, strftime(received_at AT TIME ZONE 'Asia/Shanghai', '%Y-%m-%d %H:%M:%S'), received_date::VARCHAR, coalesce(completed_date::VARCHAR, '-'), source_file, source_line FROM cases ORDER BY case_id`)
+	wantCases := []string{
+		"A1 completed window overseas_chinese US 美国 2022-01-02 08:05:00 2022-01-02 2022-01-02 a-gb.csv 2",
+		"A2 completed bundle returned ID 印尼 2022-10-31 23:50:00 2022-10-31 2022-11-01 a-gb.csv 3",
+		"A3 completed outreach NULL JP JP 2022-10-31 10:00:00 2022-10-31 2022-11-02 b-utf8.csv 4",
+		"B1 completed window NULL US US 2022-10-31 23:59:59 2022-10-31 2022-11-01 b-utf8.csv 2",
+		"B2 in_progress window NULL CA CAN 2022-10-31 23:59:59 2022-10-31 - b-utf8.csv 3",
+		"C1 completed window NULL - NULL 2022-10-01 09:00:00 2022-10-01 2022-10-01 c.ndjson 1",
+	}
+	for i, w := range wantCases {
+		if i >= len(cases) || strings.Join(cases[i], " ") != w {
+			t.Errorf("cases[%d]\n got %v\nwant %s", i, cases, w)
+			break
+		}
+	}
+	rej := p.rows(`SELECT source_file, source_line, reason, raw->>'事项编码' FROM rejects ORDER BY file_id, source_line`)
+	if len(rej) != 2 || strings.Join(rej[0], ",") != "a-gb.csv,6,unknown_item_code,QB09" || rej[1][2] != "final_status_without_completed_at" || rej[1][1] != "3" {
+		t.Errorf("rejects: %v", rej)
+	}
+	if extra := p.one(`SELECT extra->>'备注' FROM cases WHERE case_id = 'A1'`); extra != "第一行" {
+		t.Errorf("extra column kept: %q", extra)
+	}
+	// Pulling again changes nothing.
+	before := p.rows(`SELECT count(*), (SELECT count(*) FROM rejects), (SELECT count(*) FROM ingest_files) FROM cases`)
+	res = p.pull(Options{}, gb, utf, nd)
+	for _, f := range res.Files {
+		if f.Status != "skipped" {
+			t.Errorf("second pull of %s: %s", f.Path, f.Status)
+		}
+	}
+	after := p.rows(`SELECT count(*), (SELECT count(*) FROM rejects), (SELECT count(*) FROM ingest_files) FROM cases`)
+	if strings.Join(before[0], ",") != strings.Join(after[0], ",") {
+		t.Errorf("second pull changed the warehouse: %v -> %v", before, after)
+	}
+}
+
+func TestMalformedFileLoadsNothing(t *testing.T) {
+	p := newProject(t, "")
+	good := p.file("good.csv", "case_id,item_code,received_at,status\nG1,QB01,2022-10-01,received\n")
+	bad := p.file("bad.csv", "case_id,item_code,received_at,status\nX1,QB01,2022-10-01,received\nX2,QB01,\"2022-10-01,received\n")
+	nohdr := p.file("nohdr.csv", "foo,bar\n1,2\n")
+	res, err := p.tryPull(Options{}, good, bad, nohdr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files[0].Status != "pulled" || res.Files[1].Status != "failed" || res.Files[2].Status != "failed" {
+		t.Fatalf("statuses: %+v", res.Files)
+	}
+	var se *source.Error
+	if !errors.As(res.Files[1].Err(), &se) || se.Line != 3 || se.Path != "bad.csv" {
+		t.Errorf("bad.csv error should name line 3: %v", res.Files[1].Err())
+	}
+	if !strings.Contains(res.Files[2].Error, "missing required columns") {
+		t.Errorf("nohdr: %s", res.Files[2].Error)
+	}
+	if n := p.one(`SELECT count(*) FROM cases`); n != "1" {
+		t.Errorf("cases: %s", n)
+	}
+	// --all-or-nothing: nothing at all.
+	p2 := newProject(t, "")
+	good2 := p2.file("good.csv", "case_id,item_code,received_at,status\nG1,QB01,2022-10-01,received\n")
+	bad2 := p2.file("bad.csv", "case_id,item_code\nX1,QB01\n")
+	if _, err := p2.tryPull(Options{AllOrNothing: true}, good2, bad2); err == nil {
+		t.Fatal("want an error")
+	}
+	if n := p2.one(`SELECT count(*) FROM cases`); n != "0" {
+		t.Errorf("all-or-nothing loaded %s cases", n)
+	}
+}
+
+func flat(rows [][]string) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, strings.Join(r, ","))
+	}
+	return out
+}

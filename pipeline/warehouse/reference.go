@@ -1,0 +1,171 @@
+package warehouse
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	sqlfiles "github.com/caseload/caseload/sql"
+)
+
+// refreshReference (re)loads countries and the holiday calendar when the embedded data, the
+// project's override file or the office timezone changed since the last load.
+func (w *Warehouse) refreshReference(ctx context.Context) error {
+	countries, _ := sqlfiles.FS.ReadFile("data/countries.csv")
+	holidays, _ := sqlfiles.FS.ReadFile("data/cn-holidays.csv")
+	var override []byte
+	if w.opt.CalendarOverride != "" {
+		b, err := os.ReadFile(w.opt.CalendarOverride)
+		if err != nil {
+			return fmt.Errorf("calendar: %w", err)
+		}
+		override = b
+	}
+	h := sha256.New()
+	for _, part := range [][]byte{countries, {0}, holidays, {0}, override, {0}, []byte(sqlfiles.MustRead("reference/calendar.sql")), []byte(sqlfiles.MustRead("reference/countries.sql"))} {
+		h.Write(part)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	old, err := Meta(ctx, w.DB, "reference_sha256")
+	if err != nil {
+		return err
+	}
+	oldTZ, err := Meta(ctx, w.DB, "timezone")
+	if err != nil {
+		return err
+	}
+	if old == sum && oldTZ == w.opt.Timezone {
+		return nil
+	}
+	return w.inTx(ctx, func(tx *sql.Tx) error {
+		if old != sum {
+			if err := loadCountries(ctx, tx, countries); err != nil {
+				return fmt.Errorf("countries: %w", err)
+			}
+			if err := loadHolidays(ctx, tx, holidays, "embedded", "embedded cn-holidays.csv", true); err != nil {
+				return err
+			}
+			if override != nil {
+				if err := loadHolidays(ctx, tx, override, w.opt.CalendarOverride, w.opt.CalendarOverride, false); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, sqlfiles.MustRead("reference/calendar.sql")); err != nil {
+				return fmt.Errorf("calendar: %w", err)
+			}
+		}
+		if oldTZ != "" && oldTZ != w.opt.Timezone {
+			// Local dates depend on the office timezone: recompute them.
+			if _, err := tx.ExecContext(ctx, `UPDATE cases SET received_date = received_at::DATE, completed_date = completed_at::DATE`); err != nil {
+				return fmt.Errorf("timezone change %s -> %s: %w", oldTZ, w.opt.Timezone, err)
+			}
+		}
+		if err := SetMeta(ctx, tx, "timezone", w.opt.Timezone); err != nil {
+			return err
+		}
+		return SetMeta(ctx, tx, "reference_sha256", sum)
+	})
+}
+
+func loadCountries(ctx context.Context, tx *sql.Tx, data []byte) error {
+	r := csv.NewReader(bytes.NewReader(data))
+	recs, err := r.ReadAll()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM countries"); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, "INSERT INTO countries VALUES (?, ?, ?, ?, ?, nullif(?, ''))")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, rec := range recs[1:] {
+		if _, err := stmt.ExecContext(ctx, rec[0], rec[1], rec[2], rec[3], rec[4], rec[5]); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, sqlfiles.MustRead("reference/countries.sql"))
+	return err
+}
+
+// loadHolidays loads a holidays CSV (date,name,is_off_day). With replace, the table is
+// emptied first; otherwise the rows override or add to what is there.
+func loadHolidays(ctx context.Context, tx *sql.Tx, data []byte, source, display string, replace bool) error {
+	text, err := DecodeText(data)
+	if err != nil {
+		return fmt.Errorf("calendar %s: %w", display, err)
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.FieldsPerRecord = -1
+	if replace {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM holidays"); err != nil {
+			return err
+		}
+	}
+	stmt, err := tx.PrepareContext(ctx, "INSERT OR REPLACE INTO holidays VALUES (?, ?, ?, ?)")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	line := 0
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line++
+		if err != nil {
+			return fmt.Errorf("calendar %s: %w", display, err)
+		}
+		if line == 1 {
+			if len(rec) != 3 || strings.TrimSpace(rec[0]) != "date" || strings.TrimSpace(rec[1]) != "name" || strings.TrimSpace(rec[2]) != "is_off_day" {
+				return fmt.Errorf("calendar %s: line 1: expected the header date,name,is_off_day", display)
+			}
+			continue
+		}
+		if len(rec) != 3 {
+			return fmt.Errorf("calendar %s: line %d: expected 3 fields (date,name,is_off_day), got %d", display, line, len(rec))
+		}
+		d, err := time.Parse("2006-01-02", strings.TrimSpace(rec[0]))
+		if err != nil {
+			return fmt.Errorf("calendar %s: line %d: date %q is not YYYY-MM-DD", display, line, rec[0])
+		}
+		off, err := strconv.ParseBool(strings.TrimSpace(rec[2]))
+		if err != nil {
+			return fmt.Errorf("calendar %s: line %d: is_off_day %q is not true or false", display, line, rec[2])
+		}
+		if _, err := stmt.ExecContext(ctx, d, strings.TrimSpace(rec[1]), off, source); err != nil {
+			return fmt.Errorf("calendar %s: line %d: %w", display, line, err)
+		}
+	}
+	return nil
+}
+
+// DecodeText returns a small text file's content as UTF-8: valid UTF-8 (BOM stripped) as
+// is, anything else decoded as GB18030 (what Excel on a Chinese Windows saves).
+func DecodeText(b []byte) (string, error) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	if utf8.Valid(b) {
+		return string(b), nil
+	}
+	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	if err != nil {
+		return "", fmt.Errorf("neither UTF-8 nor GB18030: %w", err)
+	}
+	return string(out), nil
+}

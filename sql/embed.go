@@ -1,0 +1,28 @@
+// Package sqlfiles holds every piece of SQL text caseload runs, and the reference data
+// it loads into the warehouse, embedded into the binary:
+//
+//	migrations/NNN_name.sql  schema migrations, applied once each, in order
+//	ingest/*.sql             validation and normalisation of staged rows, merge into cases
+//	kpi/*.sql                KPI queries, one file per group, bilingual header per figure
+//	data/cn-holidays.csv     State Council holidays and make-up working days, 2007–2026
+//	data/countries.csv       ISO 3166-1 codes with English and Chinese names
+//
+// Go code binds parameters (as DuckDB variables) and moves data; business rules live here.
+package sqlfiles
+
+import "embed"
+
+// FS is the embedded tree (paths as above).
+//
+//go:embed migrations/*.sql ingest/*.sql reference/*.sql kpi data/*.csv
+var FS embed.FS
+
+// MustRead returns the text of an embedded file; it panics on a missing name, which is a
+// programming error caught by the tests.
+func MustRead(name string) string {
+	b, err := FS.ReadFile(name)
+	if err != nil {
+		panic("sqlfiles: " + err.Error())
+	}
+	return string(b)
+}

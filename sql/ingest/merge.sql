@@ -1,0 +1,58 @@
+-- 合并 / merge one validated file into the warehouse (SPEC §4.2).
+--
+-- Variables: file_id, pull_id (BIGINT), source_file (VARCHAR).
+-- Every row of stg ends in exactly one place:
+--   rejects     — reason IS NOT NULL, with the whole raw row (from stg_fields.raw);
+--   cases       — the latest version of its case_id;
+--   superseded  — an older version of a case_id.
+-- 版本顺序 / version order: by updated_at (a missing updated_at is older than any present
+-- one), then by pull order (file_id grows with every file pulled, in command-line order or
+-- name order for a glob), then by line. The last one wins. Rows already in `cases` compete
+-- with the new rows; an existing row that loses moves to `superseded` ("replaced").
+
+INSERT INTO rejects
+SELECT getvariable('file_id'), getvariable('source_file'), s.line, s.reason, s.case_id, r.raw
+FROM stg s JOIN stg_fields r ON r.line = s.line
+WHERE s.reason IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE contest AS
+WITH cand AS (
+    SELECT case_id, updated_at, getvariable('file_id')::BIGINT AS file_id,
+           getvariable('source_file')::VARCHAR AS source_file, line, true AS is_new
+    FROM stg WHERE reason IS NULL
+    UNION ALL
+    SELECT case_id, updated_at, file_id, source_file, source_line, false
+    FROM cases
+    WHERE case_id IN (SELECT case_id FROM stg WHERE reason IS NULL)
+)
+SELECT *,
+       row_number()  OVER w AS rn,
+       first_value(file_id) OVER w AS win_file,
+       first_value(line)    OVER w AS win_line
+FROM cand
+WINDOW w AS (PARTITION BY case_id ORDER BY updated_at DESC NULLS LAST, file_id DESC, line DESC);
+
+INSERT INTO superseded
+SELECT case_id, file_id, source_file, line, updated_at, win_file, win_line, getvariable('pull_id')
+FROM contest WHERE rn > 1;
+
+DELETE FROM cases
+WHERE case_id IN (SELECT case_id FROM contest WHERE rn > 1 AND NOT is_new);
+
+INSERT INTO cases
+SELECT s.case_id, s.item_code, s.received_at, s.completed_at, s.status, s.channel, s.applicant_type,
+       s.country, s.country_raw, s.district, s.trips, s.backlog, s.backlog_since, s.updated_at,
+       s.received_at::DATE, s.completed_at::DATE,
+       getvariable('file_id'), getvariable('source_file'), s.line, s.extra
+FROM stg s
+WHERE s.reason IS NULL
+  AND s.line IN (SELECT line FROM contest WHERE rn = 1 AND is_new);
+
+-- 本文件的计数 / this file's counts (read by Go, written to ingest_files).
+SELECT
+    (SELECT count(*) FROM stg)                                          AS rows_read,
+    (SELECT count(*) FROM contest WHERE rn = 1 AND is_new)              AS accepted,
+    (SELECT count(*) FROM contest WHERE rn > 1 AND is_new)              AS superseded,
+    (SELECT count(*) FROM stg WHERE reason IS NOT NULL)                 AS rejected,
+    (SELECT count(*) FROM contest WHERE rn > 1 AND NOT is_new)          AS replaced,
+    (SELECT count(*) FROM stg WHERE reason IS NULL AND country_raw IS NOT NULL AND country IS NULL) AS unrecognised_country;

@@ -1,0 +1,90 @@
+-- 校验与规范化 / validation and normalisation of one staged file (SPEC §4.1–§4.2).
+--
+-- Input: temp view stg_fields (line, the 13 §4.1 fields as raw text — NULL where the file has
+-- no such column — and extra: the other columns as JSON). Variables: pull_time (TIMESTAMPTZ).
+-- Output: temp table stg, one row per source row, with normalised values and `reason`:
+-- NULL for a valid row, else the first failing check in this order (a stable code):
+--
+--   missing_case_id                    办件编号为空 / case_id empty
+--   missing_item_code                  事项编码为空 / item_code empty
+--   unknown_item_code                  事项编码不在事项目录中 / item_code not in the catalogue
+--   missing_received_at                受理时间为空 / received_at empty
+--   bad_received_at                    受理时间无法识别 / received_at not a recognised timestamp
+--   missing_status                     办理状态为空 / status empty
+--   bad_status                         办理状态无法识别 / status not a known value or label
+--   bad_completed_at                   办结时间无法识别 / completed_at given but not a timestamp
+--   final_status_without_completed_at  终态（办结、不予受理、撤回）但无办结时间 / final status, no completed_at
+--   completed_before_received          办结早于受理 / completed_at before received_at
+--   bad_channel                        办理渠道无法识别 / channel given but unknown
+--   bad_applicant_type                 身份类别无法识别 / applicant_type given but unknown
+--   bad_trips                          跑动次数不是非负整数 / trips not a whole number >= 0
+--   bad_backlog                        是否积案无法识别 / backlog not true/false, 1/0, 是/否, Y/N
+--   bad_backlog_since                  积案起始日期无法识别，或积案但无该日期 / not a date, or backlog without it
+--   bad_updated_at                     更新时间无法识别 / updated_at given but not a timestamp
+--   received_in_future                 受理时间晚于拉取时间一天以上 / received_at after pull time + 1 day
+--
+-- An unrecognised country is not a reject: the case keeps country_raw, country is NULL, and
+-- data quality counts it as unrecognised_country. Empty optional fields take their defaults
+-- (channel window, backlog false).
+CREATE OR REPLACE TEMP TABLE stg AS
+WITH f AS (
+    SELECT line,
+           cl_text(case_id)        AS case_id,
+           cl_text(item_code)      AS item_code,
+           cl_text(received_at)    AS received_raw,
+           cl_text(completed_at)   AS completed_raw,
+           cl_text(status)         AS status_raw,
+           cl_text(channel)        AS channel_raw,
+           cl_text(applicant_type) AS applicant_raw,
+           cl_text(country)        AS country_raw,
+           cl_text(district)       AS district,
+           cl_text(trips)          AS trips_raw,
+           cl_text(backlog)        AS backlog_raw,
+           cl_text(backlog_since)  AS backlog_since_raw,
+           cl_text(updated_at)     AS updated_raw,
+           extra
+    FROM stg_fields
+), p AS (
+    SELECT f.*,
+           cl_ts(received_raw)  AS received_at,
+           cl_ts(completed_raw) AS completed_at,
+           cl_ts(updated_raw)   AS updated_at,
+           st.value AS status,
+           coalesce(ch.value, CASE WHEN channel_raw IS NULL THEN 'window' END) AS channel,
+           ap.value AS applicant_type,
+           coalesce(bl.value = 'true', CASE WHEN backlog_raw IS NULL THEN false END) AS backlog,
+           CASE WHEN regexp_matches(trips_raw, '^\+?\d{1,9}(\.0+)?$') THEN try_cast(trips_raw AS DOUBLE)::INTEGER END AS trips,
+           cl_date(backlog_since_raw) AS backlog_since,
+           ck.alpha2 AS country,
+           it.item_code IS NOT NULL AS item_known
+    FROM f
+    LEFT JOIN enum_labels st ON st.field = 'status'         AND st.label = lower(f.status_raw)
+    LEFT JOIN enum_labels ch ON ch.field = 'channel'        AND ch.label = lower(f.channel_raw)
+    LEFT JOIN enum_labels ap ON ap.field = 'applicant_type' AND ap.label = lower(f.applicant_raw)
+    LEFT JOIN enum_labels bl ON bl.field = 'backlog'        AND bl.label = lower(f.backlog_raw)
+    LEFT JOIN country_keys ck ON ck.key = lower(f.country_raw)
+    LEFT JOIN items it ON it.item_code = f.item_code
+)
+SELECT p.*,
+       CASE
+           WHEN case_id IS NULL                                  THEN 'missing_case_id'
+           WHEN item_code IS NULL                                THEN 'missing_item_code'
+           WHEN NOT item_known                                   THEN 'unknown_item_code'
+           WHEN received_raw IS NULL                             THEN 'missing_received_at'
+           WHEN received_at IS NULL                              THEN 'bad_received_at'
+           WHEN status_raw IS NULL                               THEN 'missing_status'
+           WHEN status IS NULL                                   THEN 'bad_status'
+           WHEN completed_raw IS NOT NULL AND completed_at IS NULL THEN 'bad_completed_at'
+           WHEN status IN ('completed', 'rejected', 'withdrawn') AND completed_at IS NULL
+                                                                 THEN 'final_status_without_completed_at'
+           WHEN completed_at < received_at                       THEN 'completed_before_received'
+           WHEN channel IS NULL                                  THEN 'bad_channel'
+           WHEN applicant_raw IS NOT NULL AND applicant_type IS NULL THEN 'bad_applicant_type'
+           WHEN trips_raw IS NOT NULL AND trips IS NULL          THEN 'bad_trips'
+           WHEN backlog IS NULL                                  THEN 'bad_backlog'
+           WHEN backlog_since_raw IS NOT NULL AND backlog_since IS NULL THEN 'bad_backlog_since'
+           WHEN backlog AND backlog_since IS NULL                THEN 'bad_backlog_since'
+           WHEN updated_raw IS NOT NULL AND updated_at IS NULL   THEN 'bad_updated_at'
+           WHEN received_at > getvariable('pull_time') + INTERVAL 1 DAY THEN 'received_in_future'
+       END AS reason
+FROM p;
