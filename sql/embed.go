@@ -4,6 +4,8 @@
 //	migrations/NNN_name.sql  schema migrations, applied once each, in order
 //	ingest/*.sql             validation and normalisation of staged rows, merge into cases
 //	kpi/*.sql                KPI queries, one file per group, bilingual header per figure
+//	reports/*.sql            report-only queries (data quality, backlog details)
+//	reference/*.sql          calendar and country-key builders
 //	data/cn-holidays.csv     State Council holidays and make-up working days, 2007–2026
 //	data/countries.csv       ISO 3166-1 codes with English and Chinese names
 //
@@ -14,7 +16,7 @@ import "embed"
 
 // FS is the embedded tree (paths as above).
 //
-//go:embed migrations/*.sql ingest/*.sql reference/*.sql kpi data/*.csv
+//go:embed migrations ingest reference kpi reports data
 var FS embed.FS
 
 // MustRead returns the text of an embedded file; it panics on a missing name, which is a

@@ -34,7 +34,22 @@ type scanResult struct {
 	// does not start a record. Valid for UTF-8 and GB18030 alike (neither uses the bytes
 	// '"', '\r' or '\n' inside a multi-byte character).
 	RecordLines []int32
+	// BadQuoting: a '"' inside an unquoted field, text after a closing quote, or a quoted
+	// field never closed. Such a file is refused with encoding/csv's exact line and column.
+	BadQuoting bool
+	// FieldCounts maps a record's number of fields to the index of the last record that had
+	// it, so rows wider or narrower than the header are found without a second pass.
+	FieldCounts map[int]int
 }
+
+// CSV scan states (RFC 4180).
+const (
+	stRecordStart = iota // at the start of a line outside quotes: blank lines are skipped here
+	stFieldStart
+	stUnquoted
+	stQuoted
+	stQuoteSeen // a '"' inside a quoted field: either the closing quote or the first of ""
+)
 
 // scanFile hashes a file and, for CSV, finds where each record starts.
 func scanFile(ctx context.Context, path string, csvRecords bool, progress func(int64)) (*scanResult, error) {
@@ -49,9 +64,12 @@ func scanFile(ctx context.Context, path string, csvRecords bool, progress func(i
 	var carry []byte // an incomplete UTF-8 sequence at the end of the previous chunk
 	var off int64
 	line := int32(1)
-	inQuote := false
-	lineEmpty := true // nothing but \r seen on the current line so far (outside quotes)
-	recordOpen := false
+	state := stRecordStart
+	fields := 0
+	res.FieldCounts = map[int]int{}
+	endRecord := func() {
+		res.FieldCounts[fields] = len(res.RecordLines) - 1
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -76,27 +94,62 @@ func scanFile(ctx context.Context, path string, csvRecords bool, progress func(i
 		}
 		if csvRecords {
 			for _, b := range chunk {
-				switch b {
-				case '"':
-					inQuote = !inQuote
-					if !recordOpen {
-						recordOpen = true
-						res.RecordLines = append(res.RecordLines, line)
-					}
-					lineEmpty = false
-				case '\n':
+				if b == '\n' {
 					line++
-					if !inQuote {
-						recordOpen = false
-						lineEmpty = true
+				}
+				switch state {
+				case stFieldStart, stRecordStart:
+					switch b {
+					case '\n', '\r':
+						if state == stFieldStart && b == '\n' {
+							state = stRecordStart
+							endRecord()
+						}
+						continue
 					}
-				case '\r':
-				default:
-					if !recordOpen {
-						recordOpen = true
+					if state == stRecordStart {
 						res.RecordLines = append(res.RecordLines, line)
+						fields = 1
 					}
-					lineEmpty = false
+					switch b {
+					case '"':
+						state = stQuoted
+					case ',':
+						state = stFieldStart
+						fields++
+					default:
+						state = stUnquoted
+					}
+				case stUnquoted:
+					switch b {
+					case '"':
+						res.BadQuoting = true
+					case ',':
+						state = stFieldStart
+						fields++
+					case '\n':
+						state = stRecordStart
+						endRecord()
+					}
+				case stQuoted:
+					if b == '"' {
+						state = stQuoteSeen
+					}
+				case stQuoteSeen:
+					switch b {
+					case '"':
+						state = stQuoted
+					case ',':
+						state = stFieldStart
+						fields++
+					case '\n':
+						state = stRecordStart
+						endRecord()
+					case '\r':
+					default:
+						res.BadQuoting = true
+						state = stUnquoted
+					}
 				}
 			}
 		}
@@ -111,7 +164,12 @@ func scanFile(ctx context.Context, path string, csvRecords bool, progress func(i
 			return nil, rerr
 		}
 	}
-	_ = lineEmpty
+	if state == stQuoted {
+		res.BadQuoting = true // a quoted field is never closed
+	}
+	if csvRecords && state != stRecordStart {
+		endRecord()
+	}
 	if res.ValidUTF8 && len(carry) > 0 {
 		res.ValidUTF8 = false
 		res.BadUTF8At = off - int64(len(carry))

@@ -20,14 +20,14 @@ const testItems = "item_code,name,instant_since,promised_days,statutory_days,act
 
 // project is a temp project directory with a config, items and a warehouse.
 type project struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	cfg *config.Config
 	w   *warehouse.Warehouse
 	now time.Time
 }
 
-func newProject(t *testing.T, extraYAML string) *project {
+func newProject(t testing.TB, extraYAML string) *project {
 	t.Helper()
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "items.csv"), []byte(testItems))
@@ -129,7 +129,7 @@ func (p *project) one(query string, args ...any) string {
 	return r[0][0]
 }
 
-func write(t *testing.T, path string, b []byte) {
+func write(t testing.TB, path string, b []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

@@ -489,12 +489,20 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 	}
 	headerLine := scan.RecordLines[hrec]
 	dataLines := scan.RecordLines[hrec+1:]
-	ok, err := stageCSVNative(ctx, conn, path, headerLine, len(header), dataLines, k)
-	if err != nil {
-		return nil, err
+	uniform := true
+	for n, last := range scan.FieldCounts {
+		if n != len(header) && last > hrec {
+			uniform = false
+		}
 	}
-	if ok {
-		return header, nil
+	if !scan.BadQuoting && uniform {
+		ok, err := stageCSVNative(ctx, conn, path, headerLine, len(header), dataLines, k)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return header, nil
+		}
 	}
 	// DuckDB refused the file or its rows did not line up: find the exact problem, or load
 	// it with encoding/csv.

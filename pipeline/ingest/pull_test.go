@@ -2,8 +2,14 @@ package ingest
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/caseload/caseload/pipeline/source"
 )
@@ -126,3 +132,59 @@ func flat(rows [][]string) []string {
 	}
 	return out
 }
+
+func TestPullXLSXAndParquet(t *testing.T) {
+	p := newProject(t, "")
+	x := excelize.NewFile()
+	sh := x.GetSheetName(0)
+	x.SetCellValue(sh, "A1", "示范县侨办 办件导出 2022年10月")
+	hdr := []any{"办件编号", "事项编码", "受理时间", "办结时间", "办理状态", "跑动次数"}
+	x.SetSheetRow(sh, "A3", &hdr)
+	style, _ := x.NewStyle(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm")})
+	rows := [][]any{
+		{"X1", "QB01", time.Date(2022, 10, 31, 23, 59, 59, 0, time.UTC), time.Date(2022, 11, 1, 0, 0, 30, 0, time.UTC), "办结", 2},
+		{20220002, "QB02", time.Date(2022, 10, 1, 8, 0, 0, 0, time.UTC), nil, "办理中", nil},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, 4+i)
+		x.SetSheetRow(sh, cell, &r)
+		x.SetCellStyle(sh, fmt.Sprintf("C%d", 4+i), fmt.Sprintf("D%d", 4+i), style)
+	}
+	xpath := filepath.Join(p.dir, "export.xlsx")
+	if err := x.SaveAs(xpath); err != nil {
+		t.Fatal(err)
+	}
+	// Parquet written by DuckDB itself, with real TIMESTAMP and TIMESTAMPTZ columns.
+	ppath := filepath.Join(p.dir, "export.parquet")
+	if _, err := p.w.DB.Exec(`COPY (SELECT 'P1' AS case_id, 'QB01' AS item_code, TIMESTAMP '2022-10-31 23:59:59' AS received_at,
+		TIMESTAMPTZ '2022-10-31 16:30:00+00' AS completed_at, 'completed' AS status, 3 AS trips) TO '` + ppath + `' (FORMAT parquet)`); err != nil {
+		t.Fatal(err)
+	}
+	res := p.pull(Options{}, xpath, ppath)
+	for _, f := range res.Files {
+		if f.Status != "pulled" || f.Rejected != 0 {
+			t.Fatalf("%s: %+v %v", f.Path, f, p.rows(`SELECT * FROM rejects`))
+		}
+	}
+	got := flat(p.rows(`SELECT case_id, strftime(received_at, '%Y-%m-%d %H:%M:%S'), coalesce(strftime(completed_at, '%Y-%m-%d %H:%M:%S'), '-'), coalesce(completed_date::VARCHAR, '-'), coalesce(trips::VARCHAR, '-'), source_line FROM cases ORDER BY case_id`))
+	want := []string{
+		"20220002,2022-10-01 08:00:00,-,-,-,5",
+		"P1,2022-10-31 23:59:59,2022-11-01 00:30:00,2022-11-01,3,1",
+		"X1,2022-10-31 23:59:59,2022-11-01 00:00:30,2022-11-01,2,4",
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("cases\n got %v\nwant %v", got, want)
+	}
+	// A truncated XLSX is a clear error and loads nothing.
+	b, _ := os.ReadFile(xpath)
+	cut := p.file("cut.xlsx", string(b[:len(b)/2]))
+	res, err := p.tryPull(Options{}, cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files[0].Status != "failed" || !strings.Contains(res.Files[0].Error, "cut.xlsx") {
+		t.Errorf("truncated xlsx: %+v", res.Files[0])
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

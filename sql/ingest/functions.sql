@@ -12,8 +12,8 @@
 CREATE OR REPLACE TEMP MACRO cl_ts(s) AS (
     CASE
         WHEN s IS NULL THEN NULL
-        WHEN regexp_matches(s, '^\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$')
-            THEN try_cast(regexp_replace(s, '[Tt ](\d):', ' 0\1:') AS TIMESTAMPTZ)
+        WHEN regexp_matches(s, '^\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*([Zz]|[+-](0\d|1[0-4])(:?[0-5]\d)?)$')
+            THEN try_cast(regexp_replace(upper(s), 'T(\d):', 'T0\1:') AS TIMESTAMPTZ)
         ELSE try_strptime(s, [
             '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d %H:%M:%S.%f',
             '%Y-%m-%dT%H:%M:%S', '%Y-%m-%dT%H:%M', '%Y-%m-%dT%H:%M:%S.%f',

@@ -1,0 +1,39 @@
+-- 公共规则 / rules shared by every KPI group (SPEC §5).
+--
+-- How the KPI SQL is organised (read this first):
+-- * Every file in sql/kpi runs, in name order, on the connection that computes the figures
+--   (pipeline/kpi.Compute). Each file only creates TEMP macros, so the KPIs work on the
+--   read-only analyst snapshot and never write the warehouse; the rules that run are always
+--   the ones of the binary. Migration 003 keeps persistent copies for the kpi_monthly view
+--   (generated from these files; a test fails when they drift).
+-- * A period P is bound as two DATE arguments d0 (first_day) and d1 (last_day), in the office
+--   timezone. Go passes them as 'YYYY-MM-DD' text cast to DATE, never as instants.
+-- * "In P" compares the stored local dates (cases.received_date / completed_date, computed in
+--   the office timezone when the row was pulled): a case received at 2022-10-31T16:30Z is
+--   received on 2022-11-01 in Asia/Shanghai and belongs to November.
+-- * Each figure has a header block read by pipeline/kpi.Definitions() (the reports'
+--   definitions sheet); its format is fixed:
+--       -- @kpi KEY 中文简称 [by_item]
+--       -- zh: 中文口径（一两句）。
+--       -- en: English definition (one or two sentences).
+--   Continuation lines start with "--" followed by spaces; the block ends at a line that is
+--   not a comment, an empty comment line, or the next @kpi. "by_item" marks a figure that
+--   exists only per item (not a §5 key).
+-- * Every aggregating macro returns one row for the whole office (item_code NULL, from the
+--   grouping set ()) and one row per item that has cases (grouping set (item_code)).
+
+-- kpi_ratio(n, d): n / d as DOUBLE; NULL when d is 0 or NULL (never NaN or ±Inf).
+CREATE OR REPLACE TEMP MACRO kpi_ratio(n, d) AS (
+    CASE WHEN d IS NULL OR d = 0 THEN NULL ELSE n::DOUBLE / d::DOUBLE END
+);
+
+-- kpi_growth(cur, base): (cur − base) / base; NULL when base is 0 or NULL.
+CREATE OR REPLACE TEMP MACRO kpi_growth(cur, base) AS (
+    CASE WHEN base IS NULL OR base = 0 THEN NULL ELSE (cur - base)::DOUBLE / base::DOUBLE END
+);
+
+-- kpi_in(d, d0, d1): the local date d lies in P = [d0, d1] ("in P").
+CREATE OR REPLACE TEMP MACRO kpi_in(d, d0, d1) AS (d BETWEEN d0 AND d1);
+
+-- kpi_by_end(d, d1): the local date d is on or before the last day of P ("by the end of P").
+CREATE OR REPLACE TEMP MACRO kpi_by_end(d, d1) AS (d <= d1);

@@ -1,0 +1,58 @@
+-- 服务覆盖与便民 / reach: countries served, channels and trips.
+--
+-- Countries are the normalised ISO alpha-2 codes in cases.country; a country the pull did not
+-- recognise (country NULL, raw text kept in country_raw) is not counted. Channels are the six
+-- of SPEC §4.1, in that order, with zeros for a channel without cases.
+
+-- @kpi countries 服务国家（地区）数
+-- zh: 本期受理的办件中，可识别的侨居国家（地区）的个数（去重）。
+-- en: Distinct recognised countries among the cases received in P.
+-- @kpi countries_cumulative 累计服务国家（地区）数
+-- zh: 截至本期末受理的全部办件中，可识别的侨居国家（地区）的个数（去重）。
+-- en: Distinct recognised countries among the cases received by the end of P.
+-- @kpi bundle_share 打包办占比
+-- zh: 本期受理的办件中，通过“打包办”（一窗通办、联办）渠道受理的比例。
+-- en: Of the cases received in P, the share with channel bundle (打包办).
+-- @kpi outreach_cases 进园区、进社区办件量
+-- zh: 本期受理的办件中，通过进园区、进社区、上门等外出服务渠道受理的办件数。
+-- en: Cases received in P with channel outreach (industrial parks, communities, home visits).
+-- @kpi remote_cases 拍照回传远程核验件数
+-- zh: 本期受理的办件中，通过拍照回传、远程核验渠道受理的办件数。
+-- en: Cases received in P with channel remote (remote verification by photo).
+-- @kpi avg_trips 平均跑动次数
+-- zh: 本期受理且记录了跑动次数的办件，申请人平均跑动次数。
+-- en: Mean of trips over the cases received in P that have trips recorded.
+CREATE OR REPLACE TEMP MACRO kpi_reach(d0, d1) AS TABLE
+SELECT item_code, countries, countries_cumulative,
+       kpi_ratio(bundle_n, received_n) AS bundle_share,
+       outreach_cases, remote_cases, avg_trips
+FROM (
+    SELECT item_code,
+           count(DISTINCT country) FILTER (WHERE kpi_is_received(received_date, d0, d1))                   AS countries,
+           count(DISTINCT country)                                                                         AS countries_cumulative,
+           count(*) FILTER (WHERE kpi_is_received(received_date, d0, d1))                                  AS received_n,
+           count(*) FILTER (WHERE kpi_is_received(received_date, d0, d1) AND channel = 'bundle')           AS bundle_n,
+           count(*) FILTER (WHERE kpi_is_received(received_date, d0, d1) AND channel = 'outreach')         AS outreach_cases,
+           count(*) FILTER (WHERE kpi_is_received(received_date, d0, d1) AND channel = 'remote')           AS remote_cases,
+           avg(trips) FILTER (WHERE kpi_is_received(received_date, d0, d1))                                AS avg_trips
+    FROM cases
+    WHERE kpi_by_end(received_date, d1)
+    GROUP BY GROUPING SETS ((), (item_code))
+);
+
+-- kpi_channels(d0, d1): cases received in P by channel — all six channels of §4.1 in order,
+-- zeros included — with each channel's share of the cases received in P (by_channel).
+CREATE OR REPLACE TEMP MACRO kpi_channels(d0, d1) AS TABLE
+WITH ch(ord, channel, name_zh) AS (
+    VALUES (1, 'window', '窗口'), (2, 'bundle', '打包办'), (3, 'outreach', '进园区/进社区'),
+           (4, 'remote', '拍照回传'), (5, 'online', '网上办理'), (6, 'mail', '邮寄')
+), n AS (
+    SELECT channel, count(*) AS received
+    FROM cases
+    WHERE kpi_is_received(received_date, d0, d1)
+    GROUP BY channel
+)
+SELECT ch.ord, ch.channel, ch.name_zh, coalesce(n.received, 0) AS received,
+       kpi_ratio(coalesce(n.received, 0), (SELECT sum(received) FROM n)) AS share
+FROM ch LEFT JOIN n USING (channel)
+ORDER BY ch.ord;
