@@ -329,7 +329,7 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	for _, sf := range staged {
-		if err := mergeFile(ctx, tx, sf, res.PullID, pullTime); err != nil {
+		if err := mergeFile(ctx, tx, sf, res.PullID, pullTime, opt.Logger); err != nil {
 			return nil, fmt.Errorf("pull %s: %w", sf.plan.display, err)
 		}
 	}
@@ -337,6 +337,7 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 		return nil, fmt.Errorf("pull: commit: %w", err)
 	}
 	commit = true
+	opt.Logger.Debug("committed")
 	for _, sf := range staged {
 		dropStaged(conn, sf.k)
 	}
@@ -346,6 +347,7 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 			return res, err
 		}
 		res.Snapshot = snap
+		opt.Logger.Debug("snapshot published", "path", snap)
 	}
 	return res, nil
 }
@@ -372,6 +374,7 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 	if err != nil {
 		return nil, &FileError{Path: p.display, Err: err}
 	}
+	opt.Logger.Debug("scanned", "file", p.display, "seconds", time.Since(started).Seconds())
 	fr.SHA256 = scan.SHA256
 	if what, dup := known[scan.SHA256]; dup && !opt.Force {
 		fr.Status = "skipped"
@@ -422,6 +425,7 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 		return nil, &FileError{Path: p.display, Err: err}
 	}
 	sf.mapping = m
+	opt.Logger.Debug("staged", "file", p.display, "seconds", time.Since(started).Seconds())
 	if err := createFieldsView(ctx, conn, m, k); err != nil {
 		dropStaged(conn, k)
 		return nil, &FileError{Path: p.display, Err: err}
@@ -521,7 +525,8 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 }
 
 // mergeFile validates and merges one staged file inside the pull transaction.
-func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pullTime time.Time) error {
+func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pullTime time.Time, log *slog.Logger) error {
+	t0 := time.Now()
 	var fileID int64
 	if err := tx.QueryRowContext(ctx, "SELECT nextval('file_id_seq')").Scan(&fileID); err != nil {
 		return err
@@ -531,11 +536,16 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 		sf.k, fileID, sqlString(sf.plan.display))); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, sqlfiles.MustRead("ingest/validate.sql")); err != nil {
+	if _, err := execScript(ctx, tx, "ingest/validate.sql", log); err != nil {
 		return fmt.Errorf("validate: %w", err)
 	}
+	log.Debug("validated", "file", sf.plan.display, "seconds", time.Since(t0).Seconds())
 	r := sf.res
-	if err := tx.QueryRowContext(ctx, sqlfiles.MustRead("ingest/merge.sql")).Scan(
+	last, err := execScript(ctx, tx, "ingest/merge.sql", log)
+	if err != nil {
+		return fmt.Errorf("merge: %w", err)
+	}
+	if err := tx.QueryRowContext(ctx, last).Scan(
 		&r.RowsRead, &r.Accepted, &r.Superseded, &r.Rejected, &r.Replaced, &r.UnrecognisedCountry); err != nil {
 		return fmt.Errorf("merge: %w", err)
 	}
@@ -568,6 +578,7 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 		r.TopReasons = append(r.TopReasons, rc)
 	}
 	rows.Close()
+	log.Debug("merged", "file", sf.plan.display, "seconds", time.Since(t0).Seconds())
 	r.FileID = fileID
 	r.Status = "pulled"
 	r.Seconds = time.Since(sf.started).Seconds()
@@ -582,4 +593,54 @@ func dropStaged(conn *sql.Conn, k int) {
 	} {
 		_, _ = conn.ExecContext(ctx, fmt.Sprintf(q, k))
 	}
+}
+
+// execScript runs an embedded SQL file statement by statement (statements end with ';' at
+// the end of a line), logging each one's time at debug level. If the last statement is a
+// SELECT it is not run but returned, for the caller to read.
+func execScript(ctx context.Context, tx *sql.Tx, name string, log *slog.Logger) (string, error) {
+	stmts := splitSQL(sqlfiles.MustRead(name))
+	last := ""
+	if n := len(stmts); n > 0 && strings.HasPrefix(strings.ToUpper(stripComments(stmts[n-1])), "SELECT") {
+		last, stmts = stmts[n-1], stmts[:n-1]
+	}
+	for i, st := range stmts {
+		t := time.Now()
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return "", fmt.Errorf("%s statement %d: %w", name, i+1, err)
+		}
+		log.Debug("sql", "file", name, "statement", i+1, "seconds", time.Since(t).Seconds())
+	}
+	return last, nil
+}
+
+// splitSQL splits a script into statements at ';' ending a line.
+func splitSQL(script string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.SplitAfter(script, "\n") {
+		cur.WriteString(line)
+		if strings.HasSuffix(strings.TrimSpace(line), ";") && !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			if st := strings.TrimSpace(cur.String()); stripComments(st) != "" {
+				out = append(out, st)
+			}
+			cur.Reset()
+		}
+	}
+	if st := strings.TrimSpace(cur.String()); stripComments(st) != "" {
+		out = append(out, st)
+	}
+	return out
+}
+
+// stripComments drops whole-line "--" comments and surrounding space.
+func stripComments(st string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(st, "\n") {
+		if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "--") {
+			b.WriteString(t)
+			b.WriteByte('\n')
+		}
+	}
+	return strings.TrimSpace(b.String())
 }

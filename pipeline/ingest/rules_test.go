@@ -129,6 +129,7 @@ func TestReasonCodes(t *testing.T) {
 		{"R3,QB99,2022-10-01 09:00,,received,,,,,,", "unknown_item_code"},
 		{"R4,QB01,,,received,,,,,,", "missing_received_at"},
 		{"R5,QB01,2022-02-30 09:00,,received,,,,,,", "bad_received_at"},
+		{"R5b,QB01,22/10/31 09:00,,received,,,,,,", "bad_received_at"},
 		{"R6,QB01,2022-10-01 09:00,,,,,,,,", "missing_status"},
 		{"R7,QB01,2022-10-01 09:00,,done-ish,,,,,,", "bad_status"},
 		{"R8,QB01,2022-10-01 09:00,soon,completed,,,,,,", "bad_completed_at"},

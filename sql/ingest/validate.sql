@@ -9,7 +9,7 @@
 --   missing_item_code                  事项编码为空 / item_code empty
 --   unknown_item_code                  事项编码不在事项目录中 / item_code not in the catalogue
 --   missing_received_at                受理时间为空 / received_at empty
---   bad_received_at                    受理时间无法识别 / received_at not a recognised timestamp
+--   bad_received_at                    受理时间无法识别 / received_at not a recognised timestamp (or year outside 1900–2100)
 --   missing_status                     办理状态为空 / status empty
 --   bad_status                         办理状态无法识别 / status not a known value or label
 --   bad_completed_at                   办结时间无法识别 / completed_at given but not a timestamp
@@ -71,10 +71,10 @@ SELECT p.*,
            WHEN item_code IS NULL                                THEN 'missing_item_code'
            WHEN NOT item_known                                   THEN 'unknown_item_code'
            WHEN received_raw IS NULL                             THEN 'missing_received_at'
-           WHEN received_at IS NULL                              THEN 'bad_received_at'
+           WHEN received_at IS NULL OR NOT cl_year_ok(received_at) THEN 'bad_received_at'
            WHEN status_raw IS NULL                               THEN 'missing_status'
            WHEN status IS NULL                                   THEN 'bad_status'
-           WHEN completed_raw IS NOT NULL AND completed_at IS NULL THEN 'bad_completed_at'
+           WHEN completed_raw IS NOT NULL AND (completed_at IS NULL OR NOT cl_year_ok(completed_at)) THEN 'bad_completed_at'
            WHEN status IN ('completed', 'rejected', 'withdrawn') AND completed_at IS NULL
                                                                  THEN 'final_status_without_completed_at'
            WHEN completed_at < received_at                       THEN 'completed_before_received'
@@ -82,9 +82,9 @@ SELECT p.*,
            WHEN applicant_raw IS NOT NULL AND applicant_type IS NULL THEN 'bad_applicant_type'
            WHEN trips_raw IS NOT NULL AND trips IS NULL          THEN 'bad_trips'
            WHEN backlog IS NULL                                  THEN 'bad_backlog'
-           WHEN backlog_since_raw IS NOT NULL AND backlog_since IS NULL THEN 'bad_backlog_since'
+           WHEN backlog_since_raw IS NOT NULL AND (backlog_since IS NULL OR NOT cl_year_ok(backlog_since)) THEN 'bad_backlog_since'
            WHEN backlog AND backlog_since IS NULL                THEN 'bad_backlog_since'
-           WHEN updated_raw IS NOT NULL AND updated_at IS NULL   THEN 'bad_updated_at'
+           WHEN updated_raw IS NOT NULL AND (updated_at IS NULL OR NOT cl_year_ok(updated_at)) THEN 'bad_updated_at'
            WHEN received_at > getvariable('pull_time') + INTERVAL 1 DAY THEN 'received_in_future'
        END AS reason
 FROM p;

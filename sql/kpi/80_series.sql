@@ -27,3 +27,23 @@ FROM m
 LEFT JOIN rc USING (first_day)
 LEFT JOIN cc USING (first_day)
 ORDER BY m.first_day;
+
+-- kpi_monthly_rows(from_day, to_day): one row per calendar month (from the month of
+-- from_day to the month of to_day) × item, each month computed by kpi_report exactly as
+-- `caseload kpi --period YYYY-MM` computes it (same period last year = the same month a
+-- year earlier). The analyst view kpi_monthly (migration 003) is this macro over every month
+-- that has data; filter it by month or first_day to compute only the months you need.
+CREATE OR REPLACE TEMP MACRO kpi_monthly_rows(from_day, to_day) AS TABLE
+WITH m AS (
+    SELECT range::DATE AS first_day, last_day(range::DATE) AS last_day,
+           (range - INTERVAL 1 YEAR)::DATE AS ly_first, last_day((range - INTERVAL 1 YEAR)::DATE) AS ly_last,
+           (range - INTERVAL 1 MONTH)::DATE AS pm_first, (range - INTERVAL 1 DAY)::DATE AS pm_last
+    FROM range(date_trunc('month', from_day), date_trunc('month', to_day) + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
+)
+SELECT strftime(m.first_day, '%Y-%m') AS month, m.first_day, m.last_day,
+       r.item_code, r.item_name, r.active, r.instant,
+       r.received, r.completed, r.rejected, r.pending_end,
+       r.same_day_ratio, r.on_time_ratio, r.median_processing_hours,
+       r.received_same_period_last_year, r.received_yoy_growth, r.received_mom_growth
+FROM m, LATERAL kpi_report(m.first_day, m.last_day, m.ly_first, m.ly_last, m.pm_first, m.pm_last) r
+WHERE r.scope = 'item';

@@ -1,0 +1,162 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+
+	"github.com/caseload/caseload/pipeline/config"
+	"github.com/caseload/caseload/pipeline/warehouse"
+)
+
+// benchRows is the size of the generated file (CASELOAD_BENCH_ROWS, default 1,000,000).
+func benchRows() int {
+	if s := os.Getenv("CASELOAD_BENCH_ROWS"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 1_000_000
+}
+
+// benchCSV writes a realistic export once per run: 13 §4.1 columns plus a remark, several
+// timestamp forms, Chinese labels and district names, a few bad rows and repeated cases.
+func benchCSV(b *testing.B, dir string, n int) string {
+	b.Helper()
+	path := filepath.Join(dir, fmt.Sprintf("bench-%d.csv", n))
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	q := fmt.Sprintf(`COPY (
+	  SELECT 'QB' || lpad((i %% (%d - 2000))::VARCHAR, 9, '0') AS case_id,
+	         'QB0' || (1 + i %% 3) AS item_code,
+	         CASE i %% 4 WHEN 0 THEN strftime(ts, '%%Y-%%m-%%d %%H:%%M:%%S')
+	                     WHEN 1 THEN strftime(ts, '%%Y/%%-m/%%-d %%-H:%%M')
+	                     WHEN 2 THEN strftime(ts, '%%Y-%%m-%%dT%%H:%%M:%%S') || '+08:00'
+	                     ELSE strftime(ts, '%%Y年%%-m月%%-d日 %%H:%%M') END AS received_at,
+	         CASE WHEN i %% 10 < 8 THEN strftime(ts + INTERVAL 3 HOUR, '%%Y-%%m-%%d %%H:%%M:%%S') END AS completed_at,
+	         CASE WHEN i %% 10 < 8 THEN (CASE i %% 2 WHEN 0 THEN 'completed' ELSE '办结' END) ELSE '办理中' END AS status,
+	         ['window', '打包办', '进社区', '拍照回传', '网办', '邮寄'][1 + i %% 6] AS channel,
+	         ['华侨', '归侨', '侨眷', 'other'][1 + i %% 4] AS applicant_type,
+	         ['US', 'CAN', '美国', '印尼', 'Japan', 'GB', '意大利'][1 + i %% 7] AS country,
+	         ['龙田镇', '江阴镇', '海口镇', '玉屏街道'][1 + i %% 4] AS district,
+	         (i %% 4)::VARCHAR AS trips,
+	         CASE WHEN i %% 1000 = 0 THEN '是' ELSE '否' END AS backlog,
+	         CASE WHEN i %% 1000 = 0 THEN '2010-05-01' END AS backlog_since,
+	         NULL AS updated_at,
+	         'remark ' || i AS remark
+	  FROM (SELECT i, TIMESTAMP '2017-03-01 08:00:00' + to_seconds(i * 170) AS ts FROM range(%d) t(i))
+	) TO '%s' (HEADER)`, n, n, path)
+	if _, err := db.Exec(q); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+func toGB18030(b *testing.B, src string) string {
+	b.Helper()
+	dst := src[:len(src)-4] + "-gb18030.csv"
+	in, err := os.Open(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(out)
+	if _, err := io.Copy(w, transform.NewReader(in, simplifiedchinese.GB18030.NewEncoder())); err != nil {
+		b.Fatal(err)
+	}
+	w.Flush()
+	out.Close()
+	return dst
+}
+
+// native is DuckDB's own path for the same file: read_csv + INSERT into a typed table.
+func native(b *testing.B, dir, path string) time.Duration {
+	b.Helper()
+	db, err := sql.Open("duckdb", filepath.Join(dir, "native.duckdb"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE t (case_id VARCHAR, item_code VARCHAR, received_at VARCHAR, completed_at VARCHAR,
+		status VARCHAR, channel VARCHAR, applicant_type VARCHAR, country VARCHAR, district VARCHAR, trips INTEGER,
+		backlog VARCHAR, backlog_since DATE, updated_at VARCHAR, remark VARCHAR)`); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := db.Exec(`INSERT INTO t SELECT * FROM read_csv('` + path + `', header = true)`); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+func pullOnce(b *testing.B, dir, path string) time.Duration {
+	b.Helper()
+	items := filepath.Join(dir, "items.csv")
+	if err := os.WriteFile(items, []byte(testItems), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cfg := &config.Config{Dir: dir, Office: "bench", Timezone: "Asia/Shanghai", Items: items, Warehouse: filepath.Join(dir, "w.duckdb"), Quality: config.Quality{MaxRejectRatio: 1}}
+	w, err := warehouse.Open(context.Background(), warehouse.Options{Path: cfg.Warehouse, Timezone: cfg.Timezone})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	start := time.Now()
+	var log *slog.Logger
+	if os.Getenv("CASELOAD_BENCH_DEBUG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	res, err := Pull(context.Background(), w, Options{Config: cfg, Files: []string{path}, Logger: log, Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := time.Since(start)
+	if f := res.Files[0]; f.Status != "pulled" || f.RowsRead != int64(benchRows()) {
+		b.Fatalf("pull: %+v", f)
+	}
+	return d
+}
+
+// BenchmarkPull measures a whole pull (scan, stage, validate, merge, ledger, snapshot) of a
+// generated UTF-8 and GB18030 CSV, and DuckDB's native read_csv + INSERT of the same file in
+// the same run. Reported: rows/s of each and x_native = pull time / native time.
+func BenchmarkPull(b *testing.B) {
+	n := benchRows()
+	dir := b.TempDir()
+	utf := benchCSV(b, dir, n)
+	gb := toGB18030(b, utf)
+	for _, c := range []struct{ name, path string }{{"utf8", utf}, {"gb18030", gb}} {
+		b.Run(c.name, func(b *testing.B) {
+			var ours, nat time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				d1 := b.TempDir()
+				d2 := b.TempDir()
+				nat += native(b, d1, utf) // native always reads the UTF-8 file: DuckDB cannot decode GB18030 offline
+				b.StartTimer()
+				ours += pullOnce(b, d2, c.path)
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/ours.Seconds(), "rows/s")
+			b.ReportMetric(float64(n)*float64(b.N)/nat.Seconds(), "native_rows/s")
+			b.ReportMetric(ours.Seconds()/nat.Seconds(), "x_native")
+		})
+	}
+}
