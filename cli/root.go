@@ -59,6 +59,7 @@ type env struct {
 	lang           string
 	logFormat      string
 	quiet          bool
+	verbose        bool
 	log            *slog.Logger
 	// getenv lets tests control the environment.
 	getenv func(string) string
@@ -123,6 +124,7 @@ or try 'caseload demo').`,
 	pf.StringVar(&e.lang, "lang", "zh", "language of reports and labels: zh | en")
 	pf.StringVar(&e.logFormat, "log-format", "text", "log format on stderr: text | json")
 	pf.BoolVar(&e.quiet, "quiet", false, "print only errors (and the requested output)")
+	pf.BoolVarP(&e.verbose, "verbose", "v", false, "debug logs on stderr (timings of every step)")
 	root.AddCommand(
 		newVersionCmd(e),
 		newInitCmd(e),
@@ -130,6 +132,8 @@ or try 'caseload demo').`,
 		newSQLCmd(e),
 		newGenCmd(e),
 		newDemoCmd(e),
+		newKPICmd(e),
+		newReportCmd(e),
 	)
 	return root
 }
@@ -143,6 +147,9 @@ func (e *env) setup() error {
 	level := slog.LevelInfo
 	if e.quiet {
 		level = slog.LevelError
+	}
+	if e.verbose {
+		level = slog.LevelDebug
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch e.logFormat {

@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/caseload/caseload/pipeline/config"
+	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports"
+)
+
+func newReportCmd(e *env) *cobra.Command {
+	var periodArg, formats, out string
+	var details bool
+	cmd := &cobra.Command{
+		Use:   "report --period P [--format xlsx,html,json] [--out DIR] [--details]",
+		Short: "Write the period's Excel workbook, HTML report (with news-brief draft) and JSON",
+		Long: `Write the reports of one period from the analyst snapshot of the warehouse:
+
+  xlsx  the workbook for officials: 汇总, 分事项, 月度趋势, 办理渠道, 积案化解, 数据质量, 指标说明
+        (English sheet names with --lang en); --details adds the row-level sheet 办件明细
+        (streamed; case ids hashed, no personal identifiers)
+  html  one self-contained page for publicity staff, with the 新闻稿素材 news-brief draft
+  json  the KPI document (the same as 'caseload kpi --format json')
+
+Files go to --out (default reports.out in caseload.yaml, else ./reports) named by
+reports.name (default report-{period}: report-2022-10.xlsx; ytd:2022-10 → report-ytd-2022-10).
+Every file is rendered first and then renamed into place: a failed run leaves the previous
+files untouched and no partial file behind.
+
+Periods: ` + period.AcceptedForms,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if periodArg == "" {
+				return usagef("--period is required (e.g. --period 2022-10)")
+			}
+			p, err := period.Parse(periodArg)
+			if err != nil {
+				return err
+			}
+			fs, err := reports.ParseFormats(formats)
+			if err != nil {
+				return usagef("--format: %v", err)
+			}
+			cfg, err := e.loadConfig()
+			if err != nil {
+				return err
+			}
+			paths, err := e.writeReports(cmd.Context(), cfg, reportRequest{Period: p, Formats: fs, Out: out, Details: details})
+			if err != nil {
+				return err
+			}
+			e.printReportPaths(p, paths)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&periodArg, "period", "", "the period: 2022-10, 2022-Q3, 2022-H1, 2022, 2022-01..2022-10, 2022-01-01..2022-10-31, ytd:2022-10")
+	cmd.Flags().StringVar(&formats, "format", "xlsx,html,json", "comma-separated: xlsx, html, json")
+	cmd.Flags().StringVar(&out, "out", "", "output directory (default: reports.out in caseload.yaml)")
+	cmd.Flags().BoolVar(&details, "details", false, "add the row-level sheet 办件明细 to the workbook (no personal identifiers)")
+	return cmd
+}
+
+// reportRequest is one run of the report writers; `report`, `demo` and jobs use it.
+type reportRequest struct {
+	Period  period.Period
+	Formats []reports.Format // default: all
+	Out     string           // default: cfg.Reports.Out, else <project>/reports
+	Details bool
+}
+
+// writeReports builds the report model for the period from the analyst snapshot and writes
+// the requested files atomically. It returns the paths written.
+func (e *env) writeReports(ctx context.Context, cfg *config.Config, req reportRequest) ([]string, error) {
+	lang, ok := reports.ParseLang(e.lang)
+	if !ok {
+		return nil, usagef("--lang %q: expected zh or en", e.lang)
+	}
+	db, src, err := openAnalystDB(cfg.Warehouse, cfg.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if e.log != nil {
+		e.log.Debug("report", "database", src, "period", req.Period.Label)
+	}
+	m, err := reports.Build(ctx, db, reports.BuildOptions{Office: cfg.Office, Timezone: cfg.Timezone, Period: req.Period, Lang: lang})
+	if err != nil {
+		return nil, err
+	}
+	dir := req.Out
+	if dir == "" {
+		dir = cfg.Reports.Out
+	}
+	if dir == "" {
+		dir = filepath.Join(cfg.Dir, "reports")
+	}
+	opt := reports.WriteOptions{Dir: dir, NameTmpl: cfg.Reports.NameTmpl, Formats: req.Formats}
+	if req.Details {
+		opt.Details = reports.QueryDetails(ctx, db, req.Period, m.Current.Data.Fingerprint)
+	}
+	return reports.WriteFiles(ctx, m, opt)
+}
+
+// printReportPaths says where the files are (always: the paths are the command's output).
+func (e *env) printReportPaths(p period.Period, paths []string) {
+	label := p.ZhLabel()
+	if e.lang == "en" {
+		label = p.EnLabel()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "report %s (%s):\n", p.Label, label)
+	for _, path := range paths {
+		fmt.Fprintf(&b, "  %s\n", path)
+	}
+	fmt.Fprint(e.stdout, b.String())
+}
