@@ -188,3 +188,31 @@ func TestPullXLSXAndParquet(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestExplicitEncodings(t *testing.T) {
+	p := newProject(t, "sources:\n  - name: gbk\n    path: gbk/*.csv\n    encoding: gbk\n    columns: {办件号: case_id}\n  - name: strict\n    path: strict/*.csv\n    encoding: utf-8\n    columns: {办件号: case_id}\n")
+	body := "办件号,事项编码,受理时间,办理状态\r\n甲1,QB01,2022年10月1日 9:00,受理\r\n"
+	gbk := p.gb18030("gbk/a.csv", body) // these characters encode identically in GBK and GB18030
+	bad := p.gb18030("strict/b.csv", strings.Replace(body, "甲1", "乙2", 1))
+	res, err := p.tryPull(Options{}, gbk, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := res.Files[0]; f.Status != "pulled" || f.Encoding != "gbk" || f.Accepted != 1 {
+		t.Errorf("gbk: %+v", f)
+	}
+	if f := res.Files[1]; f.Status != "failed" || !strings.Contains(f.Error, "strict/b.csv: line 1") || !strings.Contains(f.Error, "not valid UTF-8") {
+		t.Errorf("explicit utf-8 on GB18030 bytes: %+v", f)
+	}
+	if v := p.one(`SELECT case_id || ' ' || strftime(received_at, '%Y-%m-%d %H:%M') FROM cases`); v != "甲1 2022-10-01 09:00" {
+		t.Errorf("case: %s", v)
+	}
+	// Pulling the configured sources (no files named) reads the globs in name order.
+	p2 := newProject(t, "sources:\n  - name: a\n    path: in/*.csv\n")
+	p2.file("in/2.csv", "case_id,item_code,received_at,status\nZ,QB01,2022-10-01,received\n")
+	p2.file("in/1.csv", "case_id,item_code,received_at,status\nZ,QB01,2022-10-01,in_progress\n")
+	res = p2.pull(Options{})
+	if len(res.Files) != 2 || res.Files[0].Path != "in/1.csv" || p2.one(`SELECT status FROM cases`) != "received" {
+		t.Errorf("glob order: %+v", res.Files)
+	}
+}

@@ -65,7 +65,8 @@ WITH f AS (
     LEFT JOIN country_keys ck ON ck.key = lower(f.country_raw)
     LEFT JOIN items it ON it.item_code = f.item_code
 )
-SELECT p.*,
+SELECT line, case_id, item_code, received_at, completed_at, status, channel, applicant_type,
+       country, country_raw, district, trips, backlog, backlog_since, updated_at, extra,
        CASE
            WHEN case_id IS NULL                                  THEN 'missing_case_id'
            WHEN item_code IS NULL                                THEN 'missing_item_code'
