@@ -54,7 +54,7 @@ Every figure's definition: see the definitions in sql/kpi/*.sql or the report.`,
 			if err != nil {
 				return err
 			}
-			db, src, err := openAnalystDB(cfg.Warehouse, cfg.Timezone)
+			db, src, err := openAnalystDB(cfg)
 			if err != nil {
 				return err
 			}

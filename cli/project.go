@@ -9,13 +9,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/gen"
+	"github.com/caseload/caseload/pipeline/kpi"
+	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/pipeline/warehouse"
 )
 
@@ -203,13 +204,66 @@ func (e *env) demo(ctx context.Context, dir string) error {
 	return e.demoAfterPull(ctx, cfg, dir)
 }
 
-// demoAfterPull prints what to try next (the KPI and report steps extend it).
+// The demo represents the reference office on the date of the news article its figures
+// come from (SPEC §1): the headline figures are as of 2022-11-17, the reports cover the
+// latest complete month (2022-10) and the year to that date.
+const (
+	demoAsOf    = "2017-01-01..2022-11-17" // cumulative figures since the office moved in
+	demoYTD     = "2022-01-01..2022-11-17" // year to date at the article's date
+	demoMonth   = "2022-10"                // latest complete month
+	demoSanQiao = "QB02"                   // “三侨生”身份认定
+)
+
+// demoAfterPull prints the headline figures computed by the KPI SQL, writes the reports and
+// says what to try next.
 func (e *env) demoAfterPull(ctx context.Context, cfg *config.Config, dir string) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "\nwarehouse: %s\n", cfg.Warehouse)
-	fmt.Fprintf(&b, "try:\n  cd %s\n  caseload sql \"SELECT item_code, count(*) FROM cases GROUP BY ALL ORDER BY 1\"\n  caseload sql \"SELECT * FROM reject_reasons\"\n", dir)
+	asOf, err := period.Parse(demoAsOf)
+	if err != nil {
+		return err
+	}
+	ytd, err := period.Parse(demoYTD)
+	if err != nil {
+		return err
+	}
+	month, err := period.Parse(demoMonth)
+	if err != nil {
+		return err
+	}
+	db, _, err := openAnalystDB(cfg)
+	if err != nil {
+		return err
+	}
+	rAsOf, err := kpi.Compute(ctx, db, cfg.Office, cfg.Timezone, asOf)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	rYTD, err := kpi.Compute(ctx, db, cfg.Office, cfg.Timezone, ytd)
+	db.Close()
+	if err != nil {
+		return err
+	}
 	if !e.quiet {
-		io.WriteString(e.stdout, strings.TrimRight(b.String(), "\n")+"\n")
+		fmt.Fprintf(e.stdout, "\n%s 主要数据（由 KPI SQL 计算 / computed by the KPI SQL）：\n", cfg.Office)
+		for _, line := range kpi.Headline(rAsOf, rYTD, demoSanQiao) {
+			fmt.Fprintln(e.stdout, "  "+line)
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	for _, p := range []period.Period{month, ytd} {
+		paths, err := e.writeReports(ctx, cfg, reportRequest{Period: p})
+		if err != nil {
+			return err
+		}
+		if !e.quiet {
+			e.printReportPaths(p, paths)
+		}
+	}
+	if !e.quiet {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "\nwarehouse: %s\n", cfg.Warehouse)
+		fmt.Fprintf(&b, "try:\n  cd %s\n  caseload kpi --period %s --format table\n  caseload report --period ytd:2022-10\n  caseload sql \"SELECT * FROM reject_reasons\"\n", dir, demoMonth)
+		io.WriteString(e.stdout, b.String())
 	}
 	return nil
 }

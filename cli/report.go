@@ -69,7 +69,7 @@ Periods: ` + period.AcceptedForms,
 type reportRequest struct {
 	Period  period.Period
 	Formats []reports.Format // default: all
-	Out     string           // default: cfg.Reports.Out, else <project>/reports
+	Out     string           // default: cfg.Reports.Out, else <project>/reports; "{period}" is expanded
 	Details bool
 }
 
@@ -80,7 +80,7 @@ func (e *env) writeReports(ctx context.Context, cfg *config.Config, req reportRe
 	if !ok {
 		return nil, usagef("--lang %q: expected zh or en", e.lang)
 	}
-	db, src, err := openAnalystDB(cfg.Warehouse, cfg.Timezone)
+	db, src, err := openAnalystDB(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +99,7 @@ func (e *env) writeReports(ctx context.Context, cfg *config.Config, req reportRe
 	if dir == "" {
 		dir = filepath.Join(cfg.Dir, "reports")
 	}
+	dir = reports.ExpandDir(dir, req.Period)
 	opt := reports.WriteOptions{Dir: dir, NameTmpl: cfg.Reports.NameTmpl, Formats: req.Formats}
 	if req.Details {
 		opt.Details = reports.QueryDetails(ctx, db, req.Period, m.Current.Data.Fingerprint)

@@ -14,6 +14,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/warehouse"
 	"github.com/caseload/caseload/reports/export"
 )
@@ -53,7 +54,7 @@ reject_reasons (see README "Warehouse for analysts").`,
 			if err != nil {
 				return err
 			}
-			db, src, err := openAnalystDB(cfg.Warehouse, cfg.Timezone)
+			db, src, err := openAnalystDB(cfg)
 			if err != nil {
 				return err
 			}
@@ -79,11 +80,14 @@ reject_reasons (see README "Warehouse for analysts").`,
 	return cmd
 }
 
-// openAnalystDB opens the snapshot (or, before the first one, the warehouse) read-only.
-func openAnalystDB(warehousePath, tz string) (*sql.DB, string, error) {
+// openAnalystDB opens the snapshot (or, before the first one, the warehouse) read-only,
+// with the project's memory_limit and threads.
+func openAnalystDB(cfg *config.Config) (*sql.DB, string, error) {
+	warehousePath := cfg.Warehouse
+	opt := warehouse.Options{Timezone: cfg.Timezone, MemoryLimit: cfg.MemoryLimit, Threads: cfg.Threads}
 	snap := warehouse.SnapshotPath(warehousePath)
 	if _, err := os.Stat(snap); err == nil {
-		db, err := warehouse.OpenReadOnly(snap, tz)
+		db, err := warehouse.OpenReadOnlyWith(snap, opt)
 		return db, snap, err
 	}
 	if _, err := os.Stat(warehousePath); err != nil {
@@ -92,7 +96,7 @@ func openAnalystDB(warehousePath, tz string) (*sql.DB, string, error) {
 	if held, who := warehouse.Held(warehousePath); held {
 		return nil, "", fmt.Errorf("the warehouse is being written (%s) and has no snapshot yet; try again when that has finished", who)
 	}
-	db, err := warehouse.OpenReadOnly(warehousePath, tz)
+	db, err := warehouse.OpenReadOnlyWith(warehousePath, opt)
 	return db, warehousePath, err
 }
 

@@ -330,10 +330,19 @@ func (w *Warehouse) PublishSnapshot(ctx context.Context) (string, error) {
 // OpenReadOnly opens a warehouse or snapshot file for analysts: read-only, no access to
 // files or extensions through SQL, configuration locked.
 func OpenReadOnly(path, timezone string) (*sql.DB, error) {
+	return OpenReadOnlyWith(path, Options{Timezone: timezone})
+}
+
+// OpenReadOnlyWith is OpenReadOnly with the DuckDB resource settings of opt (Timezone,
+// MemoryLimit, Threads); the other fields are ignored.
+func OpenReadOnlyWith(path string, opt Options) (*sql.DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db, err := openDB(path, Options{Timezone: timezone}, true)
+	if opt.Timezone == "" {
+		opt.Timezone = "Asia/Shanghai"
+	}
+	db, err := openDB(path, Options{Timezone: opt.Timezone, MemoryLimit: opt.MemoryLimit, Threads: opt.Threads}, true)
 	if err != nil {
 		return nil, classifyOpen(path, err)
 	}

@@ -17,8 +17,8 @@
 --       -- zh: 中文口径（一两句）。
 --       -- en: English definition (one or two sentences).
 --   Continuation lines start with "--" followed by spaces; the block ends at a line that is
---   not a comment, an empty comment line, or the next @kpi. "by_item" marks a figure that
---   exists only per item (not a §5 key).
+--   not a comment, an empty comment line, the next @kpi, or (once zh and en are both given)
+--   any other comment line. "by_item" marks a figure that exists only per item (not a §5 key).
 -- * Every aggregating macro returns one row for the whole office (item_code NULL, from the
 --   grouping set ()) and one row per item that has cases (grouping set (item_code)).
 

@@ -22,23 +22,29 @@
 -- @kpi avg_trips 平均跑动次数
 -- zh: 本期受理且记录了跑动次数的办件，申请人平均跑动次数。
 -- en: Mean of trips over the cases received in P that have trips recorded.
+-- kpi_reach(d0, d1): the reach figures for the office and per item (countries_cumulative
+-- for the office only: per item it is NULL).
 CREATE OR REPLACE TEMP MACRO kpi_reach(d0, d1) AS TABLE
-SELECT item_code, countries, countries_cumulative,
-       kpi_ratio(bundle_n, received_n) AS bundle_share,
-       outreach_cases, remote_cases, avg_trips
-FROM (
+WITH flow AS (
     SELECT item_code,
-           count(DISTINCT country) FILTER (WHERE kpi_is_received(received_date, d0, d1))                   AS countries,
-           count(DISTINCT country)                                                                         AS countries_cumulative,
-           count(*) FILTER (WHERE kpi_is_received(received_date, d0, d1))                                  AS received_n,
-           count(*) FILTER (WHERE kpi_is_received(received_date, d0, d1) AND channel = 'bundle')           AS bundle_n,
-           count(*) FILTER (WHERE kpi_is_received(received_date, d0, d1) AND channel = 'outreach')         AS outreach_cases,
-           count(*) FILTER (WHERE kpi_is_received(received_date, d0, d1) AND channel = 'remote')           AS remote_cases,
-           avg(trips) FILTER (WHERE kpi_is_received(received_date, d0, d1))                                AS avg_trips
+           count(DISTINCT country)                                AS countries,
+           count(*)                                               AS received_n,
+           count(*) FILTER (WHERE channel = 'bundle')             AS bundle_n,
+           count(*) FILTER (WHERE channel = 'outreach')           AS outreach_cases,
+           count(*) FILTER (WHERE channel = 'remote')             AS remote_cases,
+           avg(trips)                                             AS avg_trips
     FROM cases
-    WHERE kpi_by_end(received_date, d1)
+    WHERE kpi_is_received(received_date, d0, d1)
     GROUP BY GROUPING SETS ((), (item_code))
-);
+), cumulative AS (
+    SELECT count(*) AS countries_cumulative
+    FROM (SELECT DISTINCT country FROM cases WHERE kpi_by_end(received_date, d1) AND country IS NOT NULL)
+)
+SELECT flow.item_code, flow.countries,
+       CASE WHEN flow.item_code IS NULL THEN cumulative.countries_cumulative END AS countries_cumulative,
+       kpi_ratio(flow.bundle_n, flow.received_n) AS bundle_share,
+       flow.outreach_cases, flow.remote_cases, flow.avg_trips
+FROM flow, cumulative;
 
 -- kpi_channels(d0, d1): cases received in P by channel — all six channels of §4.1 in order,
 -- zeros included — with each channel's share of the cases received in P (by_channel).

@@ -2,8 +2,8 @@
 -- office (scope 'total', the §5 `kpis`) and one per item (scope 'item', `by_item`), in
 -- item_code order. Items are every item of the catalogue plus any item_code that cases
 -- still carry after it left the catalogue (named by its code), so by_item always adds up
--- to the office totals. Counts are 0, never null; ratios and growth are null when their
--- denominator is 0.
+-- to the office totals. Counts are 0, never null (countries_cumulative exists for the
+-- office only: null per item); ratios and growth are null when their denominator is 0.
 --
 -- Arguments: d0, d1 = P; y0, y1 = the same period last year; p0, p1 = the preceding period
 -- (NULL, NULL when there is none).
@@ -36,7 +36,7 @@ SELECT CASE WHEN keys.item_code IS NULL THEN 'total' ELSE 'item' END          AS
        t.on_time_ratio,
        t.median_processing_hours,
        coalesce(r.countries, 0)                   AS countries,
-       coalesce(r.countries_cumulative, 0)        AS countries_cumulative,
+       CASE WHEN keys.item_code IS NULL THEN coalesce(r.countries_cumulative, 0) END AS countries_cumulative,
        coalesce(b.backlog_total, 0)               AS backlog_total,
        coalesce(b.backlog_resolved, 0)            AS backlog_resolved,
        b.backlog_resolution_rate,

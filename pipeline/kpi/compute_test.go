@@ -1,0 +1,322 @@
+package kpi
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caseload/caseload/pipeline/period"
+)
+
+// TestFixtureData checks the fixture landed as the expectations assume (local dates,
+// countries, superseded and rejected rows), so a wrong figure points at the KPI SQL.
+func TestFixtureData(t *testing.T) {
+	f := newFixture(t, testdata("fixture", "items.csv"), fixtureFiles()...)
+	rows, err := f.db.Query(`SELECT case_id, received_date::VARCHAR, coalesce(completed_date::VARCHAR, '-'), status, coalesce(country, '-')
+		FROM cases WHERE case_id IN ('C01', 'C02', 'C05', 'C09', 'B01', 'B03', 'C04', 'C06') ORDER BY case_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var a, b, c, d, e string
+		if err := rows.Scan(&a, &b, &c, &d, &e); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, strings.Join([]string{a, b, c, d, e}, " "))
+	}
+	want := []string{
+		"B01 2012-03-01 2022-03-01 completed US",
+		"B03 2012-02-29 2022-02-28 completed SG",
+		"C01 2022-10-01 2022-10-08 completed US",
+		"C02 2022-10-11 2022-10-12 completed JP",
+		"C04 2022-10-13 2022-10-13 completed ID",
+		"C05 2022-10-14 2022-10-31 completed US",
+		"C06 2022-10-20 - in_progress -",
+		"C09 2022-11-01 2022-11-01 completed GB",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("fixture cases\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestExpected compares Compute with every hand-written expectation under
+// testdata/expected (acceptance 1 and 2 of issue 3).
+func TestExpected(t *testing.T) {
+	f := newFixture(t, testdata("fixture", "items.csv"), fixtureFiles()...)
+	files, err := filepath.Glob(testdata("expected", "*.json"))
+	if err != nil || len(files) < 8 {
+		t.Fatalf("expected files: %v %v", files, err)
+	}
+	kinds := map[period.Kind]bool{}
+	for _, file := range files {
+		want := readExpected(t, file)
+		label := want["period"].(string)
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			r := f.compute(t, label)
+			kinds[r.Period.Kind] = true
+			compareExpected(t, want, r)
+		})
+	}
+	for _, k := range []period.Kind{period.Month, period.Quarter, period.Half, period.Year, period.YTD, period.DayRange} {
+		if !kinds[k] {
+			t.Errorf("no expectation for a %s period", k)
+		}
+	}
+}
+
+// TestProperties: by_item and by_channel add up to the totals, and the months of a year
+// add up to the year, for every kind of period over the fixture.
+func TestProperties(t *testing.T) {
+	f := newFixture(t, testdata("fixture", "items.csv"), fixtureFiles()...)
+	labels := []string{"2021", "2022", "2023", "2024", "2022-10", "2022-Q3", "2022-H2", "ytd:2022-10",
+		"2022-01..2022-12", "2012-01-01..2024-12-31", "2011", "2024-02"}
+	for _, l := range labels {
+		r := f.compute(t, l)
+		checkAddsUp(t, r)
+	}
+	for _, y := range []string{"2021", "2022", "2023", "2024"} {
+		checkYearMonths(t, f.compute(t, y))
+	}
+}
+
+func checkAddsUp(t *testing.T, r *Result) {
+	t.Helper()
+	var items, completed, rejected, pending, sly, channels int64
+	for _, it := range r.ByItem {
+		items += it.Received
+		completed += it.Completed
+		rejected += it.Rejected
+		pending += it.PendingEnd
+		sly += it.ReceivedSamePeriodLastYear
+	}
+	for _, c := range r.ByChannel {
+		channels += c.Received
+	}
+	k := r.KPIs
+	if items != k.Int("received") || channels != k.Int("received") || completed != k.Int("completed") ||
+		rejected != k.Int("rejected") || pending != k.Int("pending_end") {
+		t.Errorf("%s: by_item/by_channel do not add up: items %d channels %d received %d; completed %d/%d rejected %d/%d pending %d/%d",
+			r.Period.Label, items, channels, k.Int("received"), completed, k.Int("completed"), rejected, k.Int("rejected"), pending, k.Int("pending_end"))
+	}
+	if len(r.ByChannel) != 6 || r.ByChannel[0].Channel != "window" || r.ByChannel[5].Channel != "mail" {
+		t.Errorf("%s: by_channel %v", r.Period.Label, r.ByChannel)
+	}
+	if len(r.Monthly) != 13 {
+		t.Errorf("%s: %d monthly rows", r.Period.Label, len(r.Monthly))
+	}
+	// the base of the growth is the by_item sum too
+	if g := k["received_yoy_growth"]; g != nil && sly > 0 {
+		want := float64(k.Int("received")-sly) / float64(sly)
+		if !sameValue(want, *g) {
+			t.Errorf("%s: received_yoy_growth %v, by_item base gives %v", r.Period.Label, *g, want)
+		}
+	}
+}
+
+func checkYearMonths(t *testing.T, r *Result) {
+	t.Helper()
+	var rec, comp int64
+	for _, m := range r.Monthly[1:] {
+		if !strings.HasPrefix(m.Month, r.Period.Label+"-") {
+			t.Fatalf("%s: monthly row %s", r.Period.Label, m.Month)
+		}
+		rec += m.Received
+		comp += m.Completed
+	}
+	if rec != r.KPIs.Int("received") || comp != r.KPIs.Int("completed") {
+		t.Errorf("%s: months add up to received %d completed %d, year has %d, %d", r.Period.Label, rec, comp, r.KPIs.Int("received"), r.KPIs.Int("completed"))
+	}
+}
+
+// TestFingerprint: the same accepted data gives the same fingerprint whatever the file
+// names and pull order; changing one field of one case changes it.
+func TestFingerprint(t *testing.T) {
+	items := testdata("fixture", "items.csv")
+	a := newFixture(t, items, fixtureFiles()...)
+	fa := a.compute(t, "2022-10").Data.Fingerprint
+	if len(fa) != 64 {
+		t.Fatalf("fingerprint %q", fa)
+	}
+	if again := a.compute(t, "2021").Data.Fingerprint; again != fa {
+		t.Errorf("fingerprint depends on the period: %s vs %s", again, fa)
+	}
+
+	// Same rows, other names, update file first: C05's versions are ordered by updated_at.
+	dir := t.TempDir()
+	copyTo := func(src, name string) string {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	files := fixtureFiles()
+	x := copyTo(files[1], "zz-first.csv")
+	y := copyTo(files[0], "aa-second.csv")
+	b := newFixture(t, items, x, y)
+	if fb := b.compute(t, "2022-10").Data.Fingerprint; fb != fa {
+		t.Errorf("same data, other order and names: fingerprint %s, want %s", fb, fa)
+	}
+
+	// One field of one case changes (C03's trips 1 -> 2).
+	src, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(src), "C03,QB01,2022-10-12 09:00,2022-10-12 10:30,completed,window,overseas_chinese,US,,1,", "C03,QB01,2022-10-12 09:00,2022-10-12 10:30,completed,window,overseas_chinese,US,,2,", 1)
+	if changed == string(src) {
+		t.Fatal("test edit did not apply")
+	}
+	c := newFixture(t, items, copyTo2(t, dir, "changed.csv", changed), files[1])
+	if fc := c.compute(t, "2022-10").Data.Fingerprint; fc == fa {
+		t.Errorf("a changed case kept the fingerprint %s", fc)
+	}
+}
+
+func copyTo2(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestEmptyWarehouse: no case at all — counts 0, ratios null, no error.
+func TestEmptyWarehouse(t *testing.T) {
+	dir := t.TempDir()
+	empty := copyTo2(t, dir, "empty.csv", "case_id,item_code,received_at,status\n")
+	f := newFixture(t, testdata("fixture", "items.csv"), empty)
+	r := f.compute(t, "2022-10")
+	for _, k := range Keys() {
+		v := r.KPIs[k]
+		switch UnitOf(k) {
+		case UnitCount:
+			if v == nil || (*v != 0 && k != "active_items" && k != "instant_items") {
+				t.Errorf("%s = %v", k, show(v))
+			}
+		default:
+			if v != nil && k != "instant_items_ratio" {
+				t.Errorf("%s = %v, want null", k, *v)
+			}
+		}
+	}
+	if r.Data.Cases != 0 || r.Data.Fingerprint == "" || len(r.ByItem) != 5 || len(r.Monthly) != 13 {
+		t.Errorf("data %+v, %d items, %d months", r.Data, len(r.ByItem), len(r.Monthly))
+	}
+}
+
+// TestTimezoneMismatch: figures asked for in another timezone than the warehouse's dates.
+func TestTimezoneMismatch(t *testing.T) {
+	f := newFixture(t, testdata("fixture", "items.csv"), fixtureFiles()...)
+	p, _ := period.Parse("2022-10")
+	_, err := Compute(context.Background(), f.db, "x", "Europe/Paris", p)
+	var tz *TimezoneMismatchError
+	if !errors.As(err, &tz) || tz.Warehouse != testTZ {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestDefinitions: every §5 key has exactly one bilingual definition, parsed from the SQL.
+func TestDefinitions(t *testing.T) {
+	defs, err := Definitions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, d := range defs {
+		count[d.Key]++
+		if d.Name == "" || d.ZH == "" || d.EN == "" || !strings.HasPrefix(d.File, "sql/kpi/") {
+			t.Errorf("incomplete definition %+v", d)
+		}
+		if !strings.HasSuffix(d.ZH, "。") || !strings.HasSuffix(d.EN, ".") {
+			t.Errorf("%s: definitions are sentences: %q / %q", d.Key, d.ZH, d.EN)
+		}
+	}
+	for i, k := range Keys() {
+		if count[k] != 1 {
+			t.Errorf("%s has %d definitions", k, count[k])
+		}
+		if defs[i].Key != k || defs[i].Scope != "kpis" {
+			t.Errorf("definition %d is %s (%s), want %s", i, defs[i].Key, defs[i].Scope, k)
+		}
+	}
+	if d, ok := DefinitionOf("received_same_period_last_year"); !ok || d.Scope != "by_item" {
+		t.Errorf("received_same_period_last_year: %+v %v", d, ok)
+	}
+	if d, _ := DefinitionOf("instant_items_ratio"); d.Name != "即办率" || !strings.Contains(d.EN, "0.875") {
+		t.Errorf("instant_items_ratio: %+v", d)
+	}
+}
+
+func TestParseDefinitionsErrors(t *testing.T) {
+	bad := map[string]string{
+		"no en":     "-- @kpi a 甲\n-- zh: 甲。\nSELECT 1;",
+		"two zh":    "-- @kpi a 甲\n-- zh: 甲。\n-- zh: 乙。\n-- en: A.\n",
+		"bad head":  "-- @kpi a\n-- zh: 甲。\n-- en: A.\n",
+		"stray":     "-- @kpi a 甲\n-- zh: 甲。\n-- something else\n-- en: A.\n",
+		"bad scope": "-- @kpi a 甲 total\n-- zh: 甲。\n-- en: A.\n",
+	}
+	for name, text := range bad {
+		if _, err := parseDefinitions("x.sql", text); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	defs, err := parseDefinitions("x.sql", "-- @kpi a 甲\n-- zh: 第一行，\n--     第二行。\n-- en: First line,\n--     second line.\n-- @kpi b 乙 by_item\n-- zh: 乙。\n-- en: B.\nSELECT 1;\n")
+	if err != nil || len(defs) != 2 || defs[0].ZH != "第一行，第二行。" || defs[0].EN != "First line, second line." || defs[1].Scope != "by_item" {
+		t.Errorf("%+v %v", defs, err)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	v := func(f float64) Value { return &f }
+	cases := []struct {
+		key  string
+		v    Value
+		want string
+	}{
+		{"completed_cumulative", v(14998), "14,998"},
+		{"instant_items_ratio", v(0.875), "87.5%"},
+		{"received_yoy_growth", v(-0.05), "-5.0%"},
+		{"median_processing_hours", v(89), "89.0"},
+		{"avg_trips", v(1.125), "1.13"},
+		{"same_day_ratio", nil, "—"},
+		{"received", v(1234567), "1,234,567"},
+	}
+	for _, c := range cases {
+		if got := FormatValue(c.key, c.v); got != c.want {
+			t.Errorf("FormatValue(%s) = %q, want %q", c.key, got, c.want)
+		}
+	}
+	if RawValue(v(0.1)) != "0.1" || RawValue(v(3)) != "3" || RawValue(nil) != "" {
+		t.Error("RawValue")
+	}
+}
+
+func TestHeadline(t *testing.T) {
+	f := newFixture(t, testdata("fixture", "items.csv"), fixtureFiles()...)
+	asOf := f.compute(t, "2012-01-01..2022-10-31")
+	ytd := f.compute(t, "ytd:2022-10")
+	lines := Headline(asOf, ytd, "QB02")
+	want := []string{
+		"截至2022年10月31日，累计审批办件15件。",
+		"即办事项2项（共4项），即办率50.0%。",
+		"“三侨生”身份认定：2022年1—10月受理3件，同比增长50.0%（上年同期2件）。",
+		"历史积案4件，已化解3件，化解率75.0%；其中积压十年以上的2件。",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Headline\n got %q\nwant %q", lines, want)
+	}
+	if got := Headline(asOf, ytd, ""); !strings.Contains(strings.Join(got, "\n"), "华侨身份证明") {
+		t.Errorf("largest growth (QB01, +500%%) expected: %q", got)
+	}
+}

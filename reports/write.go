@@ -1,0 +1,185 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/pipeline/warehouse"
+)
+
+// Format is an output format of `caseload report`.
+type Format string
+
+// Output formats.
+const (
+	XLSX Format = "xlsx"
+	HTML Format = "html"
+	JSON Format = "json"
+)
+
+// AllFormats are the formats in the order they are written.
+func AllFormats() []Format { return []Format{XLSX, HTML, JSON} }
+
+// ParseFormats parses a comma-separated list ("xlsx,html"); duplicates are dropped and the
+// result is in AllFormats order.
+func ParseFormats(s string) ([]Format, error) {
+	want := map[Format]bool{}
+	for _, part := range strings.Split(s, ",") {
+		f := Format(strings.ToLower(strings.TrimSpace(part)))
+		switch f {
+		case XLSX, HTML, JSON:
+			want[f] = true
+		case "":
+		default:
+			return nil, fmt.Errorf("format %q: expected xlsx, html or json", part)
+		}
+	}
+	var out []Format
+	for _, f := range AllFormats() {
+		if want[f] {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no format given: expected xlsx, html and/or json")
+	}
+	return out, nil
+}
+
+// DefaultNameTmpl is the default file name pattern (without extension).
+const DefaultNameTmpl = "report-{period}"
+
+// FileBase expands a name pattern for a period: "{period}" becomes the period label with
+// the characters that file systems refuse or treat specially replaced by '-'
+// ("ytd:2022-10" → "ytd-2022-10"; "2022-01..2022-10" stays as it is).
+func FileBase(tmpl string, p period.Period) string {
+	if tmpl == "" {
+		tmpl = DefaultNameTmpl
+	}
+	name := strings.ReplaceAll(tmpl, "{period}", FileLabel(p))
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '-'
+		}
+		return r
+	}, name)
+}
+
+// FileLabel is the period label as it may appear in a file or directory name: characters
+// that file systems refuse or treat specially become '-' ("ytd:2022-10" → "ytd-2022-10").
+func FileLabel(p period.Period) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ':', '/', '\\', '*', '?', '"', '<', '>', '|', ' ':
+			return '-'
+		}
+		return r
+	}, p.Label)
+}
+
+// ExpandDir replaces "{period}" in an output directory pattern (a job's `out:`) with
+// FileLabel(p).
+func ExpandDir(dir string, p period.Period) string {
+	return strings.ReplaceAll(dir, "{period}", FileLabel(p))
+}
+
+// WriteOptions say where and what to write.
+type WriteOptions struct {
+	Dir      string   // output directory (created if missing)
+	NameTmpl string   // file name pattern without extension; default DefaultNameTmpl
+	Formats  []Format // default all
+	// Details adds the row-level sheet to the workbook.
+	Details Details
+}
+
+// WriteFiles renders the requested formats and publishes them into opt.Dir (§7.4).
+//
+// Every file is rendered completely before any is published, and each is published through
+// a temporary file in the same directory renamed into place: a failed or cancelled run
+// (unwritable directory, full disk, error while rendering) leaves the previous files as they
+// were and no temporary file behind. Temporary files left by a run that was killed
+// (.NAME.tmp-*) are removed at the start of the next run for the same names.
+// It returns the paths written, in opt.Formats order.
+func WriteFiles(ctx context.Context, m *Model, opt WriteOptions) ([]string, error) {
+	formats := opt.Formats
+	if len(formats) == 0 {
+		formats = AllFormats()
+	}
+	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("report output: %w", err)
+	}
+	base := FileBase(opt.NameTmpl, m.Period)
+	type rendered struct {
+		path string
+		data []byte
+	}
+	var out []rendered
+	for _, f := range formats {
+		path := filepath.Join(opt.Dir, base+"."+string(f))
+		removeStaleTemps(path)
+		var buf bytes.Buffer
+		var err error
+		switch f {
+		case XLSX:
+			err = WriteXLSX(ctx, &buf, m, XLSXOptions{Details: opt.Details})
+		case HTML:
+			err = WriteHTML(ctx, &buf, m)
+		case JSON:
+			err = WriteJSON(&buf, m)
+		default:
+			err = fmt.Errorf("unknown format %q", f)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("report %s: %w", path, err)
+		}
+		out = append(out, rendered{path, buf.Bytes()})
+	}
+	var paths []string
+	for _, r := range out {
+		if err := ctx.Err(); err != nil {
+			return paths, err
+		}
+		err := warehouse.WriteAtomic(r.path, 0o644, func(w io.Writer) error {
+			_, err := w.Write(r.data)
+			return err
+		})
+		if err != nil {
+			return paths, fmt.Errorf("report %s: %w", r.path, err)
+		}
+		paths = append(paths, r.path)
+	}
+	return paths, nil
+}
+
+// removeStaleTemps removes the temporary files WriteAtomic makes for path (.NAME.tmp-*)
+// that a killed run left behind.
+func removeStaleTemps(path string) {
+	pattern := filepath.Join(filepath.Dir(path), "."+globEscape(filepath.Base(path))+".tmp-*")
+	matches, _ := filepath.Glob(pattern)
+	for _, m := range matches {
+		_ = os.Remove(m)
+	}
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`)
+	return r.Replace(s)
+}
+
+// WriteJSON writes the §7.1 document of the period (the KPI result) as indented JSON.
+func WriteJSON(w io.Writer, m *Model) error {
+	b, err := json.MarshalIndent(m.Current, "", "  ")
+	if err != nil {
+		return fmt.Errorf("json: %w", err)
+	}
+	b = append(b, '\n')
+	_, err = w.Write(b)
+	return err
+}
