@@ -2,88 +2,11 @@ package kpi
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/caseload/caseload/pipeline/warehouse"
 )
-
-var update = flag.Bool("update", false, "rewrite the generated KPI macro block of the latest KPI migration from sql/kpi")
-
-const (
-	genBegin = "-- BEGIN GENERATED from sql/kpi/*.sql: do not edit (go test ./pipeline/kpi -run TestKPIMigration -update)"
-	genEnd   = "-- END GENERATED"
-)
-
-// generatedMacros is sql/kpi/*.sql as persistent macros (TEMP removed), the block a KPI
-// migration carries so that stored views (kpi_monthly) can use the same rules.
-func generatedMacros(t *testing.T) string {
-	t.Helper()
-	files, err := Files()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	b.WriteString(genBegin + "\n")
-	for _, f := range files {
-		fmt.Fprintf(&b, "\n-- ==== sql/%s ====\n", f.Name)
-		b.WriteString(strings.TrimSpace(strings.ReplaceAll(f.SQL, "CREATE OR REPLACE TEMP MACRO", "CREATE OR REPLACE MACRO")))
-		b.WriteString("\n")
-	}
-	b.WriteString("\n" + genEnd + "\n")
-	return b.String()
-}
-
-// TestKPIMigration: the latest migration carrying the generated block matches sql/kpi.
-func TestKPIMigration(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join("..", "..", "sql", "migrations", "*.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(paths)
-	var latest string
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(string(b), genBegin) {
-			latest = p
-		}
-	}
-	if latest == "" {
-		t.Fatal("no migration carries the generated KPI macros")
-	}
-	b, err := os.ReadFile(latest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(b)
-	i, j := strings.Index(text, genBegin), strings.Index(text, genEnd)
-	if i < 0 || j < i {
-		t.Fatalf("%s: markers out of order", latest)
-	}
-	have := text[i : j+len(genEnd)+1]
-	want := generatedMacros(t)
-	if have == want {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(latest, []byte(text[:i]+want+text[j+len(genEnd)+1:]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("rewrote the generated block of %s", latest)
-		return
-	}
-	t.Errorf("sql/kpi changed but %s still has the old macros. If that migration has not shipped yet, run\n"+
-		"  go test ./pipeline/kpi -run TestKPIMigration -update\n"+
-		"otherwise copy it to a new migration (next number, same markers and view) and run that command.", latest)
-}
 
 // TestKPIMonthlyView: the analyst view gives, per month and item, what Compute gives for
 // that month — on a fresh read-only connection, with only the warehouse's own macros.

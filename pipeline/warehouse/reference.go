@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +22,42 @@ import (
 
 	sqlfiles "github.com/caseload/caseload/sql"
 )
+
+// refreshKPI installs the KPI SQL (sql/kpi, written as TEMP macros) as persistent macros,
+// and the analyst views over them (sql/reference/kpi_views.sql), whenever the embedded SQL
+// differs from what the warehouse has: stored views cannot use TEMP macros, and the rules
+// must exist once, in sql/kpi.
+func (w *Warehouse) refreshKPI(ctx context.Context) error {
+	entries, err := fs.ReadDir(sqlfiles.FS, "kpi")
+	if err != nil {
+		return err
+	}
+	var files []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			files = append(files, "kpi/"+e.Name())
+		}
+	}
+	sort.Strings(files)
+	files = append(files, "reference/kpi_views.sql")
+	h := sha256.New()
+	for _, f := range files {
+		h.Write([]byte(f + "\x00" + sqlfiles.MustRead(f) + "\x00"))
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if old, err := Meta(ctx, w.DB, "kpi_sql_sha256"); err != nil || old == sum {
+		return err
+	}
+	return w.inTx(ctx, func(tx *sql.Tx) error {
+		for _, f := range files {
+			text := strings.ReplaceAll(sqlfiles.MustRead(f), "CREATE OR REPLACE TEMP MACRO", "CREATE OR REPLACE MACRO")
+			if _, err := tx.ExecContext(ctx, text); err != nil {
+				return fmt.Errorf("install sql/%s: %w", f, err)
+			}
+		}
+		return SetMeta(ctx, tx, "kpi_sql_sha256", sum)
+	})
+}
 
 // refreshReference (re)loads countries and the holiday calendar when the embedded data, the
 // project's override file or the office timezone changed since the last load.

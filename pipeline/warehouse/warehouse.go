@@ -100,6 +100,10 @@ func Open(ctx context.Context, opt Options) (*Warehouse, error) {
 		w.Close()
 		return nil, err
 	}
+	if err := w.refreshKPI(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("warehouse %s: %w", abs, err)
+	}
 	return w, nil
 }
 

@@ -4,8 +4,8 @@
 -- * Every file in sql/kpi runs, in name order, on the connection that computes the figures
 --   (pipeline/kpi.Compute). Each file only creates TEMP macros, so the KPIs work on the
 --   read-only analyst snapshot and never write the warehouse; the rules that run are always
---   the ones of the binary. Migration 003 keeps persistent copies for the kpi_monthly view
---   (generated from these files; a test fails when they drift).
+--   the ones of the binary. The writer also installs these files as persistent macros
+--   (TEMP dropped) when they change, for the kpi_monthly view (sql/reference/kpi_views.sql).
 -- * A period P is bound as two DATE arguments d0 (first_day) and d1 (last_day), in the office
 --   timezone. Go passes them as 'YYYY-MM-DD' text cast to DATE, never as instants.
 -- * "In P" compares the stored local dates (cases.received_date / completed_date, computed in

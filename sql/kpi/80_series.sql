@@ -31,7 +31,7 @@ ORDER BY m.first_day;
 -- kpi_monthly_rows(from_day, to_day): one row per calendar month (from the month of
 -- from_day to the month of to_day) × item, each month computed by kpi_report exactly as
 -- `caseload kpi --period YYYY-MM` computes it (same period last year = the same month a
--- year earlier). The analyst view kpi_monthly (migration 003) is this macro over every month
+-- year earlier). The analyst view kpi_monthly (sql/reference/kpi_views.sql) is this macro over every month
 -- that has data; filter it by month or first_day to compute only the months you need.
 CREATE OR REPLACE TEMP MACRO kpi_monthly_rows(from_day, to_day) AS TABLE
 WITH m AS (
