@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -188,4 +190,176 @@ func uniqueKeys(header []string) []string {
 		out[i] = k
 	}
 	return out
+}
+
+// stageFile scans and stages one file. It returns nil, nil for a skipped file.
+func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *FileResult, known map[string]string, opt Options) (*stagedFile, error) {
+	started := time.Now()
+	format, err := Format(p.path, p.src)
+	if err != nil {
+		return nil, &FileError{Path: p.display, Err: err}
+	}
+	fr.Format = format
+	if opt.Progress != nil {
+		if st, err := os.Stat(p.path); err == nil {
+			opt.Progress.Start(p.display, st.Size())
+			defer opt.Progress.Finish()
+		}
+	}
+	var setProgress func(int64)
+	if opt.Progress != nil {
+		setProgress = opt.Progress.Set
+	}
+	scan, err := scanFile(ctx, p.path, format == "csv", setProgress)
+	if err != nil {
+		return nil, &FileError{Path: p.display, Err: err}
+	}
+	opt.Logger.Debug("scanned", "file", p.display, "seconds", time.Since(started).Seconds())
+	fr.SHA256 = scan.SHA256
+	if what, dup := known[scan.SHA256]; dup && !opt.Force {
+		fr.Status = "skipped"
+		fr.Note = "already pulled: same content as " + what
+		return nil, nil
+	}
+	sf := &stagedFile{plan: p, res: fr, scan: scan, k: k, started: started}
+	var extra map[string]string
+	if p.src != nil {
+		extra = p.src.Columns
+	}
+	var header []string
+	switch format {
+	case "csv":
+		header, err = stageCSV(ctx, conn, p, k, scan, fr, extra)
+	case "xlsx":
+		sheet := ""
+		if p.src != nil {
+			sheet = p.src.Sheet
+		}
+		var r source.Reader
+		r, err = source.OpenXLSX(p.path, source.XLSXOptions{Sheet: sheet, IsHeader: looksLikeHeader(extra)})
+		if err == nil {
+			header = r.Header()
+			err = stageRows(ctx, conn, k, r)
+			r.Close()
+		}
+	case "json", "ndjson":
+		var r source.Reader
+		r, err = source.OpenJSON(p.path)
+		if err == nil {
+			header = r.Header()
+			err = stageRows(ctx, conn, k, r)
+			r.Close()
+		}
+	case "parquet":
+		header, err = stageParquet(ctx, conn, p.path, k)
+	default:
+		err = fmt.Errorf("unknown format %q", format)
+	}
+	if err != nil {
+		dropStaged(conn, k)
+		return nil, &FileError{Path: p.display, Err: relabel(err, p)}
+	}
+	m, err := MapHeader(header, extra)
+	if err != nil {
+		dropStaged(conn, k)
+		return nil, &FileError{Path: p.display, Err: err}
+	}
+	sf.mapping = m
+	opt.Logger.Debug("staged", "file", p.display, "seconds", time.Since(started).Seconds())
+	if err := createFieldsView(ctx, conn, m, k); err != nil {
+		dropStaged(conn, k)
+		return nil, &FileError{Path: p.display, Err: err}
+	}
+	return sf, nil
+}
+
+// relabel makes a source.Error name the file as the user named it.
+func relabel(err error, p plannedFile) error {
+	var se *source.Error
+	if errors.As(err, &se) {
+		c := *se
+		c.Path = p.display
+		return &c
+	}
+	return err
+}
+
+func stageRows(ctx context.Context, conn *sql.Conn, k int, r source.Reader) error {
+	_, err := stageReader(ctx, conn, r, k)
+	return err
+}
+
+// stageCSV decides the encoding, finds the header and loads the rows, natively when
+// DuckDB's reader lines up with the scanned records, else with encoding/csv.
+func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *scanResult, fr *FileResult, extra map[string]string) ([]string, error) {
+	enc := "auto"
+	if p.src != nil && p.src.Encoding != "" {
+		enc = p.src.Encoding
+	}
+	if scan.HasNUL {
+		return nil, &source.Error{Path: p.path, Msg: "contains NUL bytes: this is a binary file, not CSV text (export as CSV, or name the file .xlsx/.parquet if it is one)"}
+	}
+	switch enc {
+	case "auto":
+		enc = "utf-8"
+		if !scan.ValidUTF8 {
+			enc = "gb18030"
+		}
+	case "utf-8":
+		if !scan.ValidUTF8 {
+			return nil, &source.Error{Path: p.path, Line: lineOfOffset(p.path, scan.BadUTF8At),
+				Msg: fmt.Sprintf("not valid UTF-8 (byte offset %d); the source says encoding: utf-8 — if the file comes from Excel on Chinese Windows, set encoding: gb18030 or auto", scan.BadUTF8At)}
+		}
+	}
+	fr.Encoding = enc
+	path := p.path
+	if dec := decoderFor(enc); dec != nil {
+		tmp, err := transcodeToTemp(ctx, p.path, os.TempDir(), dec)
+		if err != nil {
+			return nil, &source.Error{Path: p.path, Msg: fmt.Sprintf("cannot decode as %s: %v", enc, err)}
+		}
+		defer os.Remove(tmp)
+		path = tmp
+	}
+	header, hrec, err := csvHeader(path, looksLikeHeader(extra))
+	if err != nil {
+		return nil, err
+	}
+	if header == nil {
+		return nil, &source.Error{Path: p.path, Msg: "the file is empty; expected a header row and case rows"}
+	}
+	if hrec >= len(scan.RecordLines) {
+		return nil, &source.Error{Path: p.path, Msg: "cannot find the header row"}
+	}
+	headerLine := scan.RecordLines[hrec]
+	dataLines := scan.RecordLines[hrec+1:]
+	uniform := true
+	for n, last := range scan.FieldCounts {
+		if n != len(header) && last > hrec {
+			uniform = false
+		}
+	}
+	if !scan.BadQuoting && uniform {
+		ok, err := stageCSVNative(ctx, conn, path, headerLine, len(header), dataLines, k)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return header, nil
+		}
+	}
+	// DuckDB refused the file or its rows did not line up: find the exact problem, or load
+	// it with encoding/csv.
+	if derr := diagnoseCSV(path, hrec, len(header)); derr != nil {
+		return nil, derr
+	}
+	r, err := openCSVRows(path, hrec)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if _, err := stageReader(ctx, conn, r, k); err != nil {
+		return nil, err
+	}
+	return header, nil
 }
