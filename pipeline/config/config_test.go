@@ -1,0 +1,53 @@
+package config
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsAndPaths(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Parse(filepath.Join(dir, "caseload.yaml"), []byte("\ufeffoffice: 示范县侨办\nitems: ref/items.csv\nsources:\n  - name: a\n    path: incoming/*.csv\n    encoding: UTF8\njobs:\n  - name: m\n    schedule: \"@monthly\"\n    steps: [pull, report]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Timezone != "Asia/Shanghai" || c.Location.String() != "Asia/Shanghai" {
+		t.Errorf("timezone %q", c.Timezone)
+	}
+	if c.Warehouse != filepath.Join(dir, "caseload.duckdb") || c.Items != filepath.Join(dir, "ref", "items.csv") {
+		t.Errorf("paths: %s %s", c.Warehouse, c.Items)
+	}
+	if s := c.Sources[0]; s.Path != filepath.Join(dir, "incoming", "*.csv") || s.Encoding != "utf-8" || s.Format != "auto" {
+		t.Errorf("source: %+v", s)
+	}
+	if j := c.Jobs[0]; j.Period != "previous-month" || len(j.Formats) != 3 || j.Timeout != time.Hour || j.Out != filepath.Join(dir, "reports") {
+		t.Errorf("job: %+v", j)
+	}
+	if c.Quality.MaxRejectRatio != 1 || c.Reports.NameTmpl != "report-{period}" {
+		t.Errorf("quality/reports: %+v %+v", c.Quality, c.Reports)
+	}
+}
+
+func TestErrorsNameFileLineKey(t *testing.T) {
+	for _, c := range []struct{ yaml, want string }{
+		{"office: x\nitems: i.csv\nmemory_limit: lots\n", `x.yaml:3: memory_limit: "lots" is not a size`},
+		{"office: x\nitems: i.csv\nthreads: 0\n", `x.yaml:3: threads: expected a whole number from 1 to 1024`},
+		{"office: x\nitems: i.csv\nquality:\n  max_reject_ratio: 2\n", `x.yaml:4: quality.max_reject_ratio: expected a fraction`},
+		{"office: x\nitems: i.csv\nsources:\n  - name: a\n  - name: a\n    path: p\n", `sources[0].path: missing required key`},
+		{"office: x\nitems: i.csv\nsources:\n  - name: a\n    path: p\n  - name: a\n    path: q\n", `sources[1].name: expected a unique`},
+		{"office: x\nitems: i.csv\njobs:\n  - name: m\n    schedule: \"@monthly\"\n    steps: [pull, mail]\n", `"mail" is not one of: pull, report`},
+		{"office: x\nitems: i.csv\njobs:\n  - name: m\n    schedule: \"@monthly\"\n    steps: [pull]\n    retry_backoff: soon\n", `retry_backoff: "soon" is not a duration`},
+		{"office: x\nitems: i.csv\nreports:\n  name: out/report\n", `reports.name: expected a file name pattern containing {period}`},
+		{"office: \"\"\nitems: i.csv\n", `office: must not be empty`},
+		{"", `the file is empty`},
+	} {
+		_, err := Parse("/p/x.yaml", []byte(c.yaml))
+		var ce *Error
+		if err == nil || !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}
