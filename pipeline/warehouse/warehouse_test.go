@@ -60,12 +60,12 @@ func TestCalendar(t *testing.T) {
 	defer w.Close()
 	for _, c := range []struct{ date, want string }{
 		{"2023-10-06", "false holiday 中秋节、国庆节"}, // Friday in the National Day holiday
-		{"2023-10-07", "true makeup"},          // Saturday make-up working day
-		{"2023-10-08", "true makeup"},          // Sunday make-up working day
-		{"2023-10-09", "true"},                 // ordinary Monday
-		{"2023-10-14", "false"},                // ordinary Saturday
-		{"2024-02-29", "true"},                 // leap day, a Thursday
-		{"2030-01-05", "false"},                // beyond the notices: the weekend rule alone
+		{"2023-10-07", "true makeup"},           // Saturday make-up working day
+		{"2023-10-08", "true makeup"},           // Sunday make-up working day
+		{"2023-10-09", "true"},                  // ordinary Monday
+		{"2023-10-14", "false"},                 // ordinary Saturday
+		{"2024-02-29", "true"},                  // leap day, a Thursday
+		{"2030-01-05", "false"},                 // beyond the notices: the weekend rule alone
 		{"2030-01-07", "true"},
 	} {
 		got := one(t, w, `SELECT is_working_day::VARCHAR || CASE WHEN is_makeup_day THEN ' makeup' ELSE '' END ||
