@@ -46,7 +46,8 @@ SELECT s.case_id, s.item_code, s.received_at, s.completed_at, s.status, s.channe
        getvariable('file_id'), getvariable('source_file'), s.line, s.extra
 FROM stg s
 WHERE s.reason IS NULL
-  AND s.line IN (SELECT line FROM contest WHERE rn = 1 AND is_new);
+  -- anti-join on the few losing rows rather than a semi-join on the (many) winners
+  AND s.line NOT IN (SELECT line FROM contest WHERE rn > 1 AND is_new);
 
 -- 本文件的计数 / this file's counts (read by Go, written to ingest_files).
 SELECT
