@@ -10,7 +10,7 @@ import (
 
 func TestReportCommand(t *testing.T) {
 	if testing.Short() {
-		t.Skip("pulls the demo dataset")
+		t.Skip("short mode: pulls the demo dataset")
 	}
 	dir := t.TempDir()
 	if _, errs, code := run(t, dir, "--quiet", "demo", "demo"); code != 0 {

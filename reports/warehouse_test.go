@@ -23,7 +23,7 @@ import (
 func demoWarehouse(t *testing.T) (*warehouse.Warehouse, *config.Config) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("pulls the demo dataset")
+		t.Skip("short mode: pulls the demo dataset")
 	}
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -166,7 +166,7 @@ func TestWriteFilesAtomic(t *testing.T) {
 			probe.Close()
 			os.Remove(probe.Name())
 			if err := exec.Command("chattr", "+i", dir).Run(); err != nil {
-				t.Skip("cannot make a directory unwritable here (root without chattr)")
+				t.Skip("chattr not found (root ignores permissions, so the directory cannot be made unwritable)")
 			}
 			defer exec.Command("chattr", "-i", dir).Run()
 		}

@@ -19,7 +19,7 @@ import (
 // through Compute, with the periods the article uses.
 func TestDemoFigures(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes and pulls the whole demo project")
+		t.Skip("short mode: writes and pulls the whole demo project")
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
