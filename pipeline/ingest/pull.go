@@ -49,6 +49,8 @@ type Options struct {
 	Now          func() time.Time
 	Logger       *slog.Logger
 	Progress     Progress
+
+	tempDir string // where transcoded files go (beside the warehouse)
 }
 
 // ReasonCount is a reject reason and how many rows had it.
@@ -253,6 +255,8 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	defer conn.Close()
+	w.RemoveStale()
+	opt.tempDir = w.TempDir()
 	defer func() {
 		// Temp objects die with the connection, but the pool may keep it: drop them.
 		_, _ = conn.ExecContext(context.Background(), "RESET VARIABLE file_id")

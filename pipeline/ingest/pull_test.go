@@ -216,3 +216,43 @@ func TestExplicitEncodings(t *testing.T) {
 		t.Errorf("glob order: %+v", res.Files)
 	}
 }
+
+// TestLineNumbersLargeFile: DuckDB reads a large CSV in parallel chunks; every row's
+// source_line must still be the line where its record starts. Each case id names its own
+// line, so any reordering or off-by-one shows. Two files: one plain (line = rowid + 2) and
+// one with blank lines and quoted newlines (the record → line map).
+func TestLineNumbersLargeFile(t *testing.T) {
+	p := newProject(t, "")
+	const n = 300_000
+	var plain, tricky strings.Builder
+	plain.WriteString("case_id,item_code,received_at,status,note\n")
+	tricky.WriteString("case_id,item_code,received_at,status,note\n")
+	line := 2
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&plain, "L%d,QB01,2022-10-01 09:00,received,x\n", i+2)
+		switch {
+		case i%9973 == 0:
+			tricky.WriteString("\n") // a blank line: skipped, but counted
+			line++
+			fmt.Fprintf(&tricky, "L%d,QB01,2022-10-01 09:00,received,\"two\nlines\"\n", line)
+			line += 2
+		default:
+			fmt.Fprintf(&tricky, "L%d,QB01,2022-10-01 09:00,received,x\n", line)
+			line++
+		}
+	}
+	res := p.pull(Options{}, p.file("plain.csv", plain.String()), p.file("tricky.csv", tricky.String()))
+	for _, f := range res.Files {
+		if f.Status != "pulled" || f.RowsRead != n {
+			t.Fatalf("%s: %+v", f.Path, f)
+		}
+	}
+	// Both files carry the same ids for the plain part, so look at every version.
+	for _, file := range []string{"plain.csv", "tricky.csv"} {
+		q := `SELECT count(*) FROM (SELECT case_id, source_line FROM cases WHERE source_file = ?
+			UNION ALL SELECT case_id, source_line FROM superseded WHERE source_file = ?) WHERE case_id <> 'L' || source_line`
+		if bad := p.one(q, file, file); bad != "0" {
+			t.Errorf("%s: %s rows with a wrong source_line", file, bad)
+		}
+	}
+}

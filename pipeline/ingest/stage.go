@@ -229,7 +229,7 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 	var header []string
 	switch format {
 	case "csv":
-		header, err = stageCSV(ctx, conn, p, k, scan, fr, extra)
+		header, err = stageCSV(ctx, conn, p, k, scan, fr, extra, opt.tempDir)
 	case "xlsx":
 		sheet := ""
 		if p.src != nil {
@@ -291,7 +291,7 @@ func stageRows(ctx context.Context, conn *sql.Conn, k int, r source.Reader) erro
 
 // stageCSV decides the encoding, finds the header and loads the rows, natively when
 // DuckDB's reader lines up with the scanned records, else with encoding/csv.
-func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *scanResult, fr *FileResult, extra map[string]string) ([]string, error) {
+func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *scanResult, fr *FileResult, extra map[string]string, tempDir string) ([]string, error) {
 	enc := "auto"
 	if p.src != nil && p.src.Encoding != "" {
 		enc = p.src.Encoding
@@ -314,7 +314,10 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 	fr.Encoding = enc
 	path := p.path
 	if dec := decoderFor(enc); dec != nil {
-		tmp, err := transcodeToTemp(ctx, p.path, os.TempDir(), dec)
+		if tempDir == "" {
+			tempDir = os.TempDir()
+		}
+		tmp, err := transcodeToTemp(ctx, p.path, tempDir, dec)
 		if err != nil {
 			return nil, &source.Error{Path: p.path, Msg: fmt.Sprintf("cannot decode as %s: %v", enc, err)}
 		}

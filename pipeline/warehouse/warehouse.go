@@ -325,10 +325,34 @@ func (w *Warehouse) PublishSnapshot(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("snapshot: checkpoint: %w", err)
 	}
 	dst := SnapshotPath(w.Path)
+	w.RemoveStale(filepath.Base(dst))
 	if err := copyFileAtomic(w.Path, dst, 0o600); err != nil {
 		return "", fmt.Errorf("snapshot %s: %w", dst, err)
 	}
 	return dst, nil
+}
+
+// TempDir is where the writer keeps its temporary files (beside the warehouse, so they are
+// on the same file system and removed by the next writer if a run was killed).
+func (w *Warehouse) TempDir() string { return filepath.Dir(w.Path) }
+
+// RemoveStale removes temporary files a killed run left beside the warehouse: the
+// snapshot's ".<name>.tmp-*" copies and ".caseload-utf8-*.csv" transcoded files. Only the lock holder
+// calls it, so no live run's file is touched.
+func (w *Warehouse) RemoveStale(names ...string) {
+	dir := filepath.Dir(w.Path)
+	patterns := []string{".caseload-utf8-*.csv"}
+	for _, n := range names {
+		patterns = append(patterns, "."+n+".tmp-*")
+	}
+	for _, pat := range patterns {
+		matches, _ := filepath.Glob(filepath.Join(dir, pat))
+		for _, m := range matches {
+			if err := os.Remove(m); err == nil {
+				w.log.Info("removed a temporary file left by an interrupted run", "file", m)
+			}
+		}
+	}
 }
 
 // OpenReadOnly opens a warehouse or snapshot file for analysts: read-only, no access to
