@@ -183,7 +183,7 @@ func writeKPITable(w io.Writer, r *kpi.Result, lang string) error {
 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, pick("办理渠道", "by channel"))
-	ct := &table{header: []string{pick("渠道", "channel"), "", pick("受理", "received"), pick("占比", "share")}, right: map[int]bool{2: true, 3: true}}
+	ct := &table{header: []string{pick("渠道", "channel"), "key", pick("受理", "received"), pick("占比", "share")}, right: map[int]bool{2: true, 3: true}}
 	for _, c := range r.ByChannel {
 		ct.add(c.NameZH, c.Channel, num(c.Received), kpi.FormatValue("bundle_share", c.Share))
 	}
