@@ -370,6 +370,8 @@ func (x *xlsxWriter) flush(s *sheet) error {
 		var opts []excelize.RowOpts
 		if h, ok := s.heights[i+1]; ok {
 			opts = append(opts, excelize.RowOpts{Height: h})
+		} else if h := x.wrappedHeight(s, row); h > 0 {
+			opts = append(opts, excelize.RowOpts{Height: h})
 		}
 		if err := sw.SetRow(cellName(1, i+1), row, opts...); err != nil {
 			return err
@@ -381,6 +383,56 @@ func (x *xlsxWriter) flush(s *sheet) error {
 		}
 	}
 	return sw.Flush()
+}
+
+// wrappedHeight is the row height that shows every line of the row's wrapped text cells
+// (0 when one line fits): readers such as LibreOffice do not grow streamed rows themselves,
+// so wrapped text would overlap the next row.
+func (x *xlsxWriter) wrappedHeight(s *sheet, row []any) float64 {
+	const lineHeight = 15.0
+	lines := 1
+	for i, c := range row {
+		cell, ok := c.(excelize.Cell)
+		if !ok || cell.StyleID != x.st.wrap || i >= s.cols {
+			continue
+		}
+		text, ok := cell.Value.(string)
+		if !ok {
+			continue
+		}
+		w := s.fixed[i]
+		if w == 0 {
+			w = colWidth(s.widths[i])
+		}
+		usable := w - 1 // a column of width w holds about w digits of the default font
+		if usable < 1 {
+			continue
+		}
+		n := 0
+		for _, part := range strings.Split(text, "\n") {
+			n += max(1, int(math.Ceil(cjkWidth(part)/usable)))
+		}
+		lines = max(lines, n)
+	}
+	if lines <= 1 {
+		return 0
+	}
+	return lineHeight * float64(lines)
+}
+
+// cjkWidth estimates text width in digit widths: a CJK character is about 1.8 digits wide in
+// the fonts Excel and WPS use for Chinese (等线, 宋体), a little narrower in LibreOffice.
+func cjkWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		switch textwidth.Rune(r) {
+		case 2:
+			w += 1.8
+		case 1:
+			w++
+		}
+	}
+	return w
 }
 
 func quoteSheet(name string) string { return "'" + strings.ReplaceAll(name, "'", "''") + "'" }
