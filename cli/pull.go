@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/ingest"
+	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/warehouse"
 	"github.com/caseload/caseload/reports/textwidth"
 )
@@ -213,22 +213,5 @@ func (t *table) write(w io.Writer) {
 	}
 }
 
-// num formats an integer with thousands separators.
-func num(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-var errNoSnapshot = errors.New("no data yet")
+// num formats an integer with thousands separators (14,998).
+func num(n int64) string { return kpi.Thousands(n) }
