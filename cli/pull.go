@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -123,7 +124,7 @@ func printPullSummary(w io.Writer, res *ingest.Result) {
 			note = f.Error
 		}
 		if f.Replaced > 0 {
-			note = strings.TrimSpace(note + fmt.Sprintf(" (replaced %d earlier versions)", f.Replaced))
+			note = strings.TrimSpace(note + fmt.Sprintf(" (replaced %s earlier versions)", num(f.Replaced)))
 		}
 		if f.Status == "pulled" {
 			t.add(f.Path, status, num(f.RowsRead), num(f.Accepted), num(f.Superseded), num(f.Rejected), note)
@@ -138,10 +139,41 @@ func printPullSummary(w io.Writer, res *ingest.Result) {
 	t.write(w)
 }
 
-// barProgress draws a progress bar per file on a terminal.
+// barProgress draws a progress bar while a file is scanned, then a spinner naming each
+// step of unknown length (staging, validating, committing…), on a terminal.
 type barProgress struct {
-	w   io.Writer
-	bar *progressbar.ProgressBar
+	w       io.Writer
+	bar     *progressbar.ProgressBar
+	spinner *progressbar.ProgressBar
+	stop    chan struct{}
+}
+
+func (p *barProgress) Step(label string) {
+	if p.spinner != nil {
+		close(p.stop)
+		_ = p.spinner.Finish()
+		p.spinner = nil
+	}
+	if label == "" {
+		return
+	}
+	sp := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(p.w), progressbar.OptionSpinnerType(14),
+		progressbar.OptionSetDescription(textwidth.Truncate(label, 60)), progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetElapsedTime(true))
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(150 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				_ = sp.Add(1)
+			}
+		}
+	}()
+	p.spinner, p.stop = sp, stop
 }
 
 func (p *barProgress) Start(label string, total int64) {

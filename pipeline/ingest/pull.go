@@ -38,6 +38,7 @@ type Progress interface {
 	Start(label string, total int64) // total bytes, or -1 when unknown
 	Set(done int64)
 	Finish()
+	Step(label string) // a step of unknown length is under way ("" when it is over)
 }
 
 // Options configures a pull.
@@ -232,6 +233,13 @@ func Format(path string, src *config.Source) (string, error) {
 	return "", fmt.Errorf("cannot tell the format of %s from its extension; expected .csv, .xlsx, .json, .ndjson or .parquet (or set format: in the source)", filepath.Base(path))
 }
 
+// step reports a step of unknown length to the progress display, if any.
+func (o Options) step(label string) {
+	if o.Progress != nil {
+		o.Progress.Step(label)
+	}
+}
+
 // Pull runs a pull. The returned error is set when nothing was committed (or committing
 // failed); files that failed individually are reported in Result with status "failed".
 func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, error) {
@@ -311,6 +319,8 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 		}
 	}
 
+	defer opt.step("")
+
 	// Phase 2: one transaction.
 	pullTime := opt.Now()
 	tx, err := conn.BeginTx(ctx, nil)
@@ -333,10 +343,12 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	for _, sf := range staged {
+		opt.step("validating and merging " + sf.plan.display)
 		if err := mergeFile(ctx, tx, sf, res.PullID, pullTime, opt.Logger); err != nil {
 			return nil, fmt.Errorf("pull %s: %w", sf.plan.display, err)
 		}
 	}
+	opt.step("committing")
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("pull: commit: %w", err)
 	}
@@ -346,6 +358,7 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 		dropStaged(conn, sf.k)
 	}
 	if len(staged) > 0 {
+		opt.step("publishing the analyst snapshot")
 		snap, err := w.PublishSnapshot(ctx)
 		if err != nil {
 			return res, err

@@ -215,6 +215,10 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 		return nil, &FileError{Path: p.display, Err: err}
 	}
 	opt.Logger.Debug("scanned", "file", p.display, "seconds", time.Since(started).Seconds())
+	if opt.Progress != nil {
+		opt.Progress.Finish()
+		opt.step("staging " + p.display)
+	}
 	fr.SHA256 = scan.SHA256
 	if what, dup := known[scan.SHA256]; dup && !opt.Force {
 		fr.Status = "skipped"
