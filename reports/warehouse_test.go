@@ -12,6 +12,7 @@ import (
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/gen"
+	"github.com/caseload/caseload/pipeline/gen/demotest"
 	"github.com/caseload/caseload/pipeline/ingest"
 	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
@@ -22,26 +23,7 @@ import (
 // files) into a fresh warehouse.
 func demoWarehouse(t *testing.T) (*warehouse.Warehouse, *config.Config) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("short mode: pulls the demo dataset")
-	}
-	ctx := context.Background()
-	dir := t.TempDir()
-	if _, err := gen.WriteDemo(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(filepath.Join(dir, config.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := warehouse.Open(ctx, warehouse.Options{Path: cfg.Warehouse, Timezone: cfg.Timezone, Purpose: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	if _, err := ingest.Pull(ctx, w, ingest.Options{Config: cfg}); err != nil {
-		t.Fatal(err)
-	}
+	w, cfg := demotest.Warehouse(t)
 	return w, cfg
 }
 

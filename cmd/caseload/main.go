@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // the office timezone works on machines without a zoneinfo database
 
 	"github.com/caseload/caseload/cli"
 )

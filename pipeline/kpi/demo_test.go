@@ -2,14 +2,10 @@ package kpi
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/caseload/caseload/pipeline/config"
-	"github.com/caseload/caseload/pipeline/gen"
-	"github.com/caseload/caseload/pipeline/ingest"
+	"github.com/caseload/caseload/pipeline/gen/demotest"
 	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/pipeline/warehouse"
 )
@@ -18,26 +14,8 @@ import (
 // reproduces the reference office's published figures (SPEC §1, issue 3 acceptance 3)
 // through Compute, with the periods the article uses.
 func TestDemoFigures(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short mode: writes and pulls the whole demo project")
-	}
+	_, cfg := demotest.Warehouse(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	if _, err := gen.WriteDemo(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(filepath.Join(dir, config.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := warehouse.Open(ctx, warehouse.Options{Path: cfg.Warehouse, Timezone: cfg.Timezone, Purpose: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	if _, err := ingest.Pull(ctx, w, ingest.Options{Config: cfg, Now: func() time.Time { return time.Date(2022, 12, 1, 9, 0, 0, 0, time.UTC) }}); err != nil {
-		t.Fatal(err)
-	}
 	db, err := warehouse.OpenReadOnly(warehouse.SnapshotPath(cfg.Warehouse), cfg.Timezone)
 	if err != nil {
 		t.Fatal(err)
