@@ -91,7 +91,7 @@ func writeKPIJSON(w io.Writer, r *kpi.Result) error {
 // writeKPICSV writes one figure per row: key, Chinese name, unrounded value ("" for null),
 // with a UTF-8 BOM so Excel reads the Chinese names.
 func writeKPICSV(w io.Writer, r *kpi.Result) error {
-	names := kpiNames()
+	names := kpiNames("zh") // the column is name_zh
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
@@ -110,11 +110,16 @@ func writeKPICSV(w io.Writer, r *kpi.Result) error {
 }
 
 // kpiNames maps each key to its short Chinese name from the SQL definition headers.
-func kpiNames() map[string]string {
+// kpiNames maps each key to its short name from the KPI SQL header comments, in the
+// language asked for.
+func kpiNames(lang string) map[string]string {
 	out := map[string]string{}
 	if defs, err := kpi.Definitions(); err == nil {
 		for _, d := range defs {
 			out[d.Key] = d.Name
+			if lang == "en" {
+				out[d.Key] = d.NameEN
+			}
 		}
 	}
 	return out
@@ -147,18 +152,10 @@ func writeKPITable(w io.Writer, r *kpi.Result, lang string) error {
 	fmt.Fprintf(w, pick("数据：办件 %s 件，拒收 %s 行，最后拉取 %s，指纹 %s\n\n", "data: %s cases, %s rejected rows, last pull %s, fingerprint %s\n\n"),
 		num(r.Data.Cases), num(r.Data.Rejects), last, fp)
 
-	names := kpiNames()
+	names := kpiNames(lang)
 	t := &table{header: []string{pick("指标", "figure"), "key", pick("本期", "value")}, right: map[int]bool{2: true}}
-	if !zh {
-		t.header = []string{"key", "value"}
-		t.right = map[int]bool{1: true}
-	}
 	for _, k := range kpi.Keys() {
-		if zh {
-			t.add(names[k], k, kpi.FormatValue(k, r.KPIs[k]))
-		} else {
-			t.add(k, kpi.FormatValue(k, r.KPIs[k]))
-		}
+		t.add(names[k], k, kpi.FormatValue(k, r.KPIs[k]))
 	}
 	t.write(w)
 

@@ -1,5 +1,11 @@
 package reports
 
+import (
+	"strings"
+
+	"github.com/caseload/caseload/pipeline/kpi"
+)
+
 // Labels: everything a writer prints that is not data, in Chinese and English. The
 // definitions of the figures are not here: they come from the KPI SQL header comments
 // (kpi.Definitions) and are never written twice; only short display names are.
@@ -36,40 +42,22 @@ const (
 	KindGrowth              // growth fraction: 0.0%
 )
 
-type kpiLabel struct {
-	kind   Kind
-	zh, en string
+// KindOf returns how a figure is shown, from its unit (kpi.UnitOf): growth figures are told
+// apart from other fractions because their comparisons are differences, not rates.
+func KindOf(key string) Kind {
+	switch kpi.UnitOf(key) {
+	case kpi.UnitRatio:
+		if strings.HasSuffix(key, "_growth") {
+			return KindGrowth
+		}
+		return KindRatio
+	case kpi.UnitHours:
+		return KindHours
+	case kpi.UnitMean:
+		return KindDecimal
+	}
+	return KindCount
 }
-
-// kpiLabels holds the display name and kind of every §5 key.
-var kpiLabels = map[string]kpiLabel{
-	"received":                  {KindCount, "受理量", "Received"},
-	"completed":                 {KindCount, "办结量", "Completed"},
-	"completed_cumulative":      {KindCount, "累计审批量", "Completed, cumulative"},
-	"rejected":                  {KindCount, "不予受理/不予许可", "Rejected"},
-	"pending_end":               {KindCount, "期末在办", "Pending at end"},
-	"active_items":              {KindCount, "在用事项数", "Active items"},
-	"instant_items":             {KindCount, "即办件事项数", "Instant items"},
-	"instant_items_ratio":       {KindRatio, "即办率", "Instant-item ratio"},
-	"same_day_ratio":            {KindRatio, "当日办结率", "Same-day ratio"},
-	"on_time_ratio":             {KindRatio, "承诺时限内办结率", "On-time ratio"},
-	"median_processing_hours":   {KindHours, "办理时长中位数（小时）", "Median processing time (hours)"},
-	"countries":                 {KindCount, "涉及国家和地区", "Countries"},
-	"countries_cumulative":      {KindCount, "累计涉及国家和地区", "Countries, cumulative"},
-	"backlog_total":             {KindCount, "历史疑难件总数", "Backlog cases"},
-	"backlog_resolved":          {KindCount, "已化解历史疑难件", "Backlog resolved"},
-	"backlog_resolution_rate":   {KindRatio, "积案化解率", "Backlog resolution rate"},
-	"backlog_resolved_over_10y": {KindCount, "其中积压十年以上", "Resolved, pending over 10 years"},
-	"bundle_share":              {KindRatio, "“打包办”占比", "Bundled-service share"},
-	"outreach_cases":            {KindCount, "上门服务办件", "Outreach cases"},
-	"remote_cases":              {KindCount, "远程核验办件", "Remote-verification cases"},
-	"avg_trips":                 {KindDecimal, "平均跑动次数", "Average trips"},
-	"received_yoy_growth":       {KindGrowth, "受理量同比增长", "Received, year-on-year growth"},
-	"received_mom_growth":       {KindGrowth, "受理量环比增长", "Received, growth on previous period"},
-}
-
-// KindOf returns the kind of a §5 key (KindCount for unknown keys).
-func KindOf(key string) Kind { return kpiLabels[key].kind }
 
 var channelLabels = map[string][2]string{
 	"window":   {"窗口", "Service window"},

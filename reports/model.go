@@ -144,20 +144,16 @@ func (m *Model) Definition(key string) (kpi.Definition, bool) {
 	return kpi.Definition{}, false
 }
 
-// KPIName is the display name of a §5 key in the report language; in Chinese the short name
-// of the SQL header comment wins over the built-in one.
+// KPIName is the display name of a §5 key in the report language: the short name of the
+// figure's SQL header comment (the key itself when there is no definition).
 func (m *Model) KPIName(key string) string {
-	if m.Lang == LangEN {
-		if l, ok := kpiLabels[key]; ok {
-			return l.en
+	if d, ok := m.Definition(key); ok {
+		if m.Lang == LangEN && d.NameEN != "" {
+			return d.NameEN
 		}
-		return key
-	}
-	if d, ok := m.Definition(key); ok && d.Name != "" {
-		return d.Name
-	}
-	if l, ok := kpiLabels[key]; ok {
-		return l.zh
+		if m.Lang != LangEN && d.Name != "" {
+			return d.Name
+		}
 	}
 	return key
 }

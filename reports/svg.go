@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/go-analyze/charts"
 	"github.com/golang/freetype/truetype"
 )
@@ -40,7 +41,7 @@ func fontStyle(f *truetype.Font, size float64) charts.FontStyle {
 }
 
 // intLabel writes axis and bar labels as whole numbers with thousands separators.
-func intLabel(v float64) string { return groupedInt(int64(math.Round(v))) }
+func intLabel(v float64) string { return kpi.Thousands(int64(math.Round(v))) }
 
 // trendSVG draws the 13-month received/completed lines.
 func trendSVG(f *truetype.Font, months []string, received, completed []float64, names [2]string) (string, error) {

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/reports/textwidth"
 )
@@ -215,30 +215,15 @@ func cellWidth(c any) int {
 	case string:
 		return textwidth.String(v)
 	case int64:
-		return len(groupedInt(v))
+		return len(kpi.Thousands(v))
 	case int:
-		return len(groupedInt(int64(v)))
+		return len(kpi.Thousands(int64(v)))
 	case float64:
 		return 10
 	case time.Time:
 		return 16
 	}
 	return 0
-}
-
-func groupedInt(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	if len(s) <= 3 {
-		return s
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
 
 // colWidth converts a display width into an Excel column width: CJK characters count two,

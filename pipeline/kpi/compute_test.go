@@ -265,14 +265,15 @@ func TestParseDefinitionsErrors(t *testing.T) {
 		"bad head":  "-- @kpi a\n-- zh: 甲。\n-- en: A.\n",
 		"stray":     "-- @kpi a 甲\n-- zh: 甲。\n-- something else\n-- en: A.\n",
 		"bad scope": "-- @kpi a 甲 total\n-- zh: 甲。\n-- en: A.\n",
+		"no name":   "-- @kpi a 甲\n-- zh: 甲。\n-- en: A.\nSELECT 1;",
 	}
 	for name, text := range bad {
 		if _, err := parseDefinitions("x.sql", text); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	defs, err := parseDefinitions("x.sql", "-- @kpi a 甲\n-- zh: 第一行，\n--     第二行。\n-- en: First line,\n--     second line.\n-- @kpi b 乙 by_item\n-- zh: 乙。\n-- en: B.\nSELECT 1;\n")
-	if err != nil || len(defs) != 2 || defs[0].ZH != "第一行，第二行。" || defs[0].EN != "First line, second line." || defs[1].Scope != "by_item" {
+	defs, err := parseDefinitions("x.sql", "-- @kpi a 甲\n-- name: A\n-- zh: 第一行，\n--     第二行。\n-- en: First line,\n--     second line.\n-- @kpi b 乙 by_item\n-- name: B\n-- zh: 乙。\n-- en: B.\nSELECT 1;\n")
+	if err != nil || len(defs) != 2 || defs[0].ZH != "第一行，第二行。" || defs[0].EN != "First line, second line." || defs[1].Scope != "by_item" || defs[0].NameEN != "A" {
 		t.Errorf("%+v %v", defs, err)
 	}
 }

@@ -70,7 +70,8 @@ func isKey(k string) bool {
 	return false
 }
 
-// parseDefinitions reads the "-- @kpi KEY 名称 [by_item]" blocks of one file.
+// parseDefinitions reads the "-- @kpi KEY 名称 [by_item]" blocks (with their name:, zh: and
+// en: lines) of one file.
 func parseDefinitions(file, text string) ([]Definition, error) {
 	var out []Definition
 	var cur *Definition
@@ -80,8 +81,8 @@ func parseDefinitions(file, text string) ([]Definition, error) {
 			return nil
 		}
 		cur.ZH, cur.EN = strings.TrimSpace(cur.ZH), strings.TrimSpace(cur.EN)
-		if cur.ZH == "" || cur.EN == "" {
-			return fmt.Errorf("%s:%d: @kpi %s needs both a \"-- zh:\" and an \"-- en:\" line", file, line, cur.Key)
+		if cur.ZH == "" || cur.EN == "" || cur.NameEN == "" {
+			return fmt.Errorf("%s:%d: @kpi %s needs a \"-- name:\", a \"-- zh:\" and an \"-- en:\" line", file, line, cur.Key)
 		}
 		out = append(out, *cur)
 		cur, field = nil, nil
@@ -114,6 +115,12 @@ func parseDefinitions(file, text string) ([]Definition, error) {
 			}
 		case cur == nil:
 			// an ordinary comment
+		case strings.HasPrefix(trimmed, "name:"):
+			if cur.NameEN != "" {
+				return nil, fmt.Errorf("%s:%d: @kpi %s has two name: lines", file, n, cur.Key)
+			}
+			cur.NameEN = strings.TrimSpace(strings.TrimPrefix(trimmed, "name:"))
+			field = nil
 		case strings.HasPrefix(trimmed, "zh:"):
 			if cur.ZH != "" {
 				return nil, fmt.Errorf("%s:%d: @kpi %s has two zh: lines", file, n, cur.Key)

@@ -124,11 +124,12 @@ type Result struct {
 
 // Definition is one figure's definition, parsed from the header comment of its .sql file.
 type Definition struct {
-	Key  string `json:"key"`
-	Name string `json:"name_zh"` // short Chinese name, e.g. 受理量
-	ZH   string `json:"zh"`      // the definition in Chinese
-	EN   string `json:"en"`      // the definition in English
-	File string `json:"file"`    // e.g. sql/kpi/volume.sql
+	Key    string `json:"key"`
+	Name   string `json:"name_zh"` // short Chinese name, e.g. 受理量
+	NameEN string `json:"name_en"` // short English name, e.g. Received
+	ZH     string `json:"zh"`      // the definition in Chinese
+	EN     string `json:"en"`      // the definition in English
+	File   string `json:"file"`    // e.g. sql/kpi/volume.sql
 	// Scope is "kpis" for the §5 keys (Keys()) and "by_item" for figures that exist only
 	// per item (received_same_period_last_year).
 	Scope string `json:"scope"`

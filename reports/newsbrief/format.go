@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/caseload/caseload/pipeline/kpi"
 )
 
 // Number style (decisions, also in reports/README.md):
@@ -22,24 +24,7 @@ import (
 const WanThreshold = 100_000
 
 // Grouped writes n with thousands separators: 14998 → "14,998".
-func Grouped(n int64) string {
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func Grouped(n int64) string { return kpi.Thousands(n) }
 
 // roundTenths returns n/unit rounded half up to one decimal, as "12.3".
 func roundTenths(n, unit int64) string {
@@ -86,14 +71,9 @@ func CountEN(n int64) string {
 // Negative zero is written "0.0%".
 func Pct(v float64) string { return pct1(v) + "%" }
 
-// pct1 is the percentage number with one decimal, no sign for zero.
-func pct1(v float64) string {
-	s := strconv.FormatFloat(v*100, 'f', 1, 64)
-	if s == "-0.0" {
-		s = "0.0"
-	}
-	return s
-}
+// pct1 is the percentage number with one decimal, no sign for zero, rounded exactly as the
+// tables and the workbook round it (kpi.Percent, 四舍五入).
+func pct1(v float64) string { return strings.TrimSuffix(kpi.Percent(v), "%") }
 
 // roundedPct is the percentage as shown (one decimal), as a number: 0.09996 → 10.0.
 func roundedPct(v float64) float64 {

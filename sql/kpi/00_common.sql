@@ -14,6 +14,7 @@
 -- * Each figure has a header block read by pipeline/kpi.Definitions() (the reports'
 --   definitions sheet); its format is fixed:
 --       -- @kpi KEY 中文简称 [by_item]
+--       -- name: English short name
 --       -- zh: 中文口径（一两句）。
 --       -- en: English definition (one or two sentences).
 --   Continuation lines start with "--" followed by spaces; the block ends at a line that is

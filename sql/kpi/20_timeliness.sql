@@ -12,6 +12,7 @@
 -- Processing hours are exact elapsed hours between the two instants (not working hours).
 
 -- @kpi same_day_ratio 当日办结率
+-- name: Same-day ratio
 -- zh: 本期办结的办件中，办结日期与受理日期为同一天（办公室时区）的比例。
 -- en: Of the cases completed in P, the share whose local completed date equals the local received date.
 CREATE OR REPLACE TEMP MACRO kpi_same_day(received_date, completed_date) AS (
@@ -19,6 +20,7 @@ CREATE OR REPLACE TEMP MACRO kpi_same_day(received_date, completed_date) AS (
 );
 
 -- @kpi on_time_ratio 按时办结率
+-- name: On-time ratio
 -- zh: 本期办结的办件中，受理至办结的工作日数（受理日之后至办结日，按法定节假日和调休计算）不超过该事项承诺时限的比例。
 -- en: Of the cases completed in P, the share with working_days(received, completed) ≤ the item's promised_days, working days d counted with date(received) < d ≤ date(completed).
 CREATE OR REPLACE TEMP MACRO kpi_on_time(wd_received, wd_completed, promised_days) AS (
@@ -26,6 +28,7 @@ CREATE OR REPLACE TEMP MACRO kpi_on_time(wd_received, wd_completed, promised_day
 );
 
 -- @kpi median_processing_hours 办理时长中位数（小时）
+-- name: Median processing time (hours)
 -- zh: 本期办结的办件从受理到办结所用时间的中位数，单位小时（偶数个时取中间两个值的平均）。
 -- en: Median of (completed_at − received_at) in hours over the cases completed in P (mean of the two middle values for an even count).
 CREATE OR REPLACE TEMP MACRO kpi_processing_hours(received_at, completed_at) AS (

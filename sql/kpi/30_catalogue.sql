@@ -7,6 +7,7 @@
 -- still count in every case figure and it keeps its by_item row.
 
 -- @kpi active_items 在办事项数
+-- name: Active items
 -- zh: 本期最后一天在目录中有效（已启用且未停用）的审批事项数。
 -- en: Catalogue items active on the last day of P (active_from ≤ last_day ≤ active_to, empty ends open).
 CREATE OR REPLACE TEMP MACRO kpi_item_active(active_from, active_to, d1) AS (
@@ -14,6 +15,7 @@ CREATE OR REPLACE TEMP MACRO kpi_item_active(active_from, active_to, d1) AS (
 );
 
 -- @kpi instant_items 即办事项数
+-- name: Instant items
 -- zh: 本期最后一天有效的事项中，即办起始日期不晚于该日的即办件事项数。
 -- en: Active items with instant_since ≤ the last day of P.
 CREATE OR REPLACE TEMP MACRO kpi_item_instant(instant_since, active_from, active_to, d1) AS (
@@ -21,6 +23,7 @@ CREATE OR REPLACE TEMP MACRO kpi_item_instant(instant_since, active_from, active
 );
 
 -- @kpi instant_items_ratio 即办率
+-- name: Instant-item ratio
 -- zh: 即办事项数占有效事项数的比例（“即办率”，如8项中7项即办为87.5%）。
 -- en: instant_items / active_items ("即办率" as the article uses it: 7 of 8 = 0.875).
 CREATE OR REPLACE TEMP MACRO kpi_catalogue(d1) AS TABLE

@@ -5,21 +5,27 @@
 -- of SPEC §4.1, in that order, with zeros for a channel without cases.
 
 -- @kpi countries 服务国家（地区）数
+-- name: Countries
 -- zh: 本期受理的办件中，可识别的侨居国家（地区）的个数（去重）。
 -- en: Distinct recognised countries among the cases received in P.
 -- @kpi countries_cumulative 累计服务国家（地区）数
+-- name: Countries, cumulative
 -- zh: 截至本期末受理的全部办件中，可识别的侨居国家（地区）的个数（去重）。
 -- en: Distinct recognised countries among the cases received by the end of P.
 -- @kpi bundle_share 打包办占比
+-- name: Bundled-service share
 -- zh: 本期受理的办件中，通过“打包办”（一窗通办、联办）渠道受理的比例。
 -- en: Of the cases received in P, the share with channel bundle (打包办).
 -- @kpi outreach_cases 进园区、进社区办件量
+-- name: Outreach cases
 -- zh: 本期受理的办件中，通过进园区、进社区、上门等外出服务渠道受理的办件数。
 -- en: Cases received in P with channel outreach (industrial parks, communities, home visits).
 -- @kpi remote_cases 拍照回传远程核验件数
+-- name: Remote-verification cases
 -- zh: 本期受理的办件中，通过拍照回传、远程核验渠道受理的办件数。
 -- en: Cases received in P with channel remote (remote verification by photo).
 -- @kpi avg_trips 平均跑动次数
+-- name: Average trips
 -- zh: 本期受理且记录了跑动次数的办件，申请人平均跑动次数。
 -- en: Mean of trips over the cases received in P that have trips recorded.
 -- kpi_reach(d0, d1): the reach figures for the office and per item (countries_cumulative

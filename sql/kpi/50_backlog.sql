@@ -7,6 +7,7 @@
 -- years old on 28 February ten years later (2012-02-29 + 10 years = 2022-02-28).
 
 -- @kpi backlog_total 历史积案总数
+-- name: Backlog cases
 -- zh: 截至本期末已受理的历史疑难积案件数。
 -- en: Backlog cases received by the end of P.
 CREATE OR REPLACE TEMP MACRO kpi_is_backlog(backlog, received_date, d1) AS (
@@ -14,6 +15,7 @@ CREATE OR REPLACE TEMP MACRO kpi_is_backlog(backlog, received_date, d1) AS (
 );
 
 -- @kpi backlog_resolved 已化解积案数
+-- name: Backlog resolved
 -- zh: 历史积案中，截至本期末已办结（状态为“办结”）的件数。
 -- en: Backlog cases with status completed and completed_at by the end of P.
 CREATE OR REPLACE TEMP MACRO kpi_is_backlog_resolved(backlog, status, completed_date, d1) AS (
@@ -21,10 +23,12 @@ CREATE OR REPLACE TEMP MACRO kpi_is_backlog_resolved(backlog, status, completed_
 );
 
 -- @kpi backlog_resolution_rate 积案化解率
+-- name: Backlog resolution rate
 -- zh: 已化解积案数占历史积案总数的比例。
 -- en: backlog_resolved / backlog_total.
 
 -- @kpi backlog_resolved_over_10y 化解十年以上积案数
+-- name: Resolved, pending over 10 years
 -- zh: 已化解的积案中，办结日期不早于积案起始日期满十年之日的件数（恰满十年计入，差一天不计入）。
 -- en: Resolved backlog cases whose completed local date ≥ backlog_since + 10 years (exactly ten years counts, one day short does not).
 CREATE OR REPLACE TEMP MACRO kpi_is_over_10y(backlog_since, completed_date) AS (
