@@ -204,7 +204,7 @@ func TestHoldLock(t *testing.T) {
 	}
 	dir := filepath.Dir(path)
 	os.Chdir(dir)
-	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	e := &env{stdout: os.Stdout, stderr: os.Stderr}
 	e.setup()
 	cfg, err := e.loadConfig()
 	if err != nil {

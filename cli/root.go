@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -61,13 +60,11 @@ type env struct {
 	quiet          bool
 	verbose        bool
 	log            *slog.Logger
-	// getenv lets tests control the environment.
-	getenv func(string) string
 }
 
 // Run runs caseload with args (without the program name) and returns the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -196,5 +193,3 @@ func newVersionCmd(e *env) *cobra.Command {
 		},
 	}
 }
-
-func joinLines(lines []string) string { return strings.Join(lines, "\n") }

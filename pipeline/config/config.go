@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -182,7 +183,7 @@ func (p *parser) mapping(n *yaml.Node, where string, allowed []string) (map[stri
 		if where != "" {
 			full = where + "." + name
 		}
-		if !contains(allowed, name) {
+		if !slices.Contains(allowed, name) {
 			return nil, nil, p.errf(k, full, "unknown key; expected one of: %s", strings.Join(allowed, ", "))
 		}
 		if _, dup := vals[name]; dup {
@@ -211,7 +212,7 @@ func (p *parser) strList(n *yaml.Node, key string, allowed []string) ([]string, 
 			return nil, err
 		}
 		s = strings.ToLower(s)
-		if allowed != nil && !contains(allowed, s) {
+		if allowed != nil && !slices.Contains(allowed, s) {
 			return nil, p.errf(e, key, "%q is not one of: %s", s, strings.Join(allowed, ", "))
 		}
 		out = append(out, s)
@@ -373,7 +374,7 @@ func (p *parser) sources(c *Config, n *yaml.Node) error {
 			if s.Encoding == "utf8" {
 				s.Encoding = "utf-8"
 			}
-			if !contains(encodings, s.Encoding) {
+			if !slices.Contains(encodings, s.Encoding) {
 				return p.errf(m, where+".encoding", "%q is not one of: %s", s.Encoding, strings.Join(encodings, ", "))
 			}
 		}
@@ -383,7 +384,7 @@ func (p *parser) sources(c *Config, n *yaml.Node) error {
 				return err
 			}
 			s.Format = strings.ToLower(s.Format)
-			if !contains(formats, s.Format) {
+			if !slices.Contains(formats, s.Format) {
 				return p.errf(m, where+".format", "%q is not one of: %s", s.Format, strings.Join(formats, ", "))
 			}
 		}
@@ -400,7 +401,7 @@ func (p *parser) sources(c *Config, n *yaml.Node) error {
 			for j := 0; j+1 < len(m.Content); j += 2 {
 				k, v := m.Content[j], m.Content[j+1]
 				field := strings.TrimSpace(v.Value)
-				if !contains(fieldNames, field) {
+				if !slices.Contains(fieldNames, field) {
 					return p.errf(v, where+".columns."+k.Value, "%q is not a case field; expected one of: %s", field, strings.Join(fieldNames, ", "))
 				}
 				s.Columns[strings.TrimSpace(k.Value)] = field
@@ -512,15 +513,6 @@ func validMemory(s string) bool {
 			var f float64
 			_, err := fmt.Sscanf(strings.TrimSpace(strings.TrimSuffix(s, unit)), "%g", &f)
 			return err == nil && f > 0
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
 		}
 	}
 	return false

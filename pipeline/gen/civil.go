@@ -194,12 +194,6 @@ func (c *calendar) toTime(wall int64) time.Time {
 	return time.Unix(wall-c.off(day), 0).In(c.loc)
 }
 
-// wallOf is the inverse of toTime for a time in any location: local wall seconds in loc.
-func wallOf(t time.Time, loc *time.Location) int64 {
-	_, off := t.In(loc).Zone()
-	return t.Unix() + int64(off)
-}
-
 // defaultLocation is Asia/Shanghai; where the system has no tz database it falls back to
 // UTC+8 without DST, which is what Asia/Shanghai has been since 1991.
 func defaultLocation() *time.Location {

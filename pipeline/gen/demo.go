@@ -96,12 +96,6 @@ func (g *generator) setUpdated(r *rec, wall int64) {
 	r.c.UpdatedAt = &r.updated
 }
 
-func (g *generator) setReceived(r *rec, wall int64) {
-	r.recvWall = wall
-	r.day = floorDiv(wall, secondsPerDay)
-	r.c.ReceivedAt = g.cal.toTime(wall)
-}
-
 func (g *generator) setSince(r *rec, day int64) {
 	r.c.Backlog = true
 	r.sinceDay = day

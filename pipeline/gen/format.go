@@ -2,7 +2,6 @@ package gen
 
 import (
 	"strconv"
-	"time"
 	"unicode/utf8"
 )
 
@@ -39,14 +38,6 @@ func appendYMD(b []byte, y, m, d int, sep byte) []byte {
 	b = append2(b, m)
 	b = append(b, sep)
 	return append2(b, d)
-}
-
-// appendWall writes wall seconds (local, or UTC for formUTC) in form f; off is the
-// UTC offset in seconds, used by formOffset.
-func appendWall(b []byte, wall int64, f timeForm, off int64) []byte {
-	day := floorDiv(wall, secondsPerDay)
-	y, m, d := civilFromDays(day)
-	return appendFields(b, y, m, d, int(wall-day*secondsPerDay), f, off)
 }
 
 // appendFields writes a date and a second of day in form f.
@@ -104,15 +95,6 @@ func appendOffset(b []byte, off int64) []byte {
 	b = append2(b, int(off/3600))
 	b = append(b, ':')
 	return append2(b, int(off/60%60))
-}
-
-// appendTime writes t in form f; local forms use t's own location.
-func appendTime(b []byte, t time.Time, f timeForm) []byte {
-	if f == formUTC {
-		return appendWall(b, t.Unix(), f, 0)
-	}
-	_, off := t.Zone()
-	return appendWall(b, t.Unix()+int64(off), f, int64(off))
 }
 
 // appendCSVField appends s, quoted when CSV requires it.

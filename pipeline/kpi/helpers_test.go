@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -254,13 +253,4 @@ func readExpected(t *testing.T, path string) map[string]any {
 
 func fixtureFiles() []string {
 	return []string{testdata("fixture", "01-cases.csv"), testdata("fixture", "02-update.csv")}
-}
-
-func hasPrefix(s string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }

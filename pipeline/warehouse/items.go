@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,7 +63,7 @@ func ReadItems(path string) ([]Item, error) {
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		for _, c := range itemColumns {
-			if h == c.name || contains(c.aliases, h) {
+			if h == c.name || slices.Contains(c.aliases, h) {
 				if _, dup := idx[c.name]; dup {
 					return nil, fmt.Errorf("items %s: line 1: column %s appears twice", path, c.name)
 				}
@@ -167,13 +168,4 @@ func LoadItems(ctx context.Context, q Querier, items []Item) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -376,6 +375,3 @@ func OpenReadOnlyWith(path string, opt Options) (*sql.DB, error) {
 	}
 	return db, nil
 }
-
-// now is the clock used for meta stamps; tests pass their own through pull options.
-func stamp() string { return time.Now().UTC().Format(time.RFC3339) }
