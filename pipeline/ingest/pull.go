@@ -263,12 +263,11 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	defer conn.Close()
+	// Temp objects would outlive the pull on this pooled connection (in a long-running
+	// process, the whole staged data): drop them however the pull ends.
+	defer dropTemp(conn, len(plan))
 	w.RemoveStale()
 	opt.tempDir = w.TempDir()
-	defer func() {
-		// Temp objects die with the connection, but the pool may keep it: drop them.
-		_, _ = conn.ExecContext(context.Background(), "RESET VARIABLE file_id")
-	}()
 	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/functions.sql")); err != nil {
 		return nil, fmt.Errorf("pull: parsing functions: %w", err)
 	}
@@ -354,9 +353,6 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 	}
 	commit = true
 	opt.Logger.Debug("committed")
-	for _, sf := range staged {
-		dropStaged(conn, sf.k)
-	}
 	if len(staged) > 0 {
 		opt.step("publishing the analyst snapshot")
 		snap, err := w.PublishSnapshot(ctx)
@@ -430,6 +426,18 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 	return nil
 }
 
+// dropTemp drops every temp object a pull of n files creates, and its variables.
+func dropTemp(conn *sql.Conn, n int) {
+	for k := 0; k < n; k++ {
+		dropStaged(conn, k)
+	}
+	for _, q := range []string{"DROP VIEW IF EXISTS stg_fields", "DROP TABLE IF EXISTS stg", "DROP TABLE IF EXISTS contest",
+		"RESET VARIABLE file_id", "RESET VARIABLE source_file", "RESET VARIABLE pull_id", "RESET VARIABLE pull_time"} {
+		_, _ = conn.ExecContext(context.Background(), q)
+	}
+}
+
+// dropStaged drops the temp objects staging file k created.
 func dropStaged(conn *sql.Conn, k int) {
 	ctx := context.Background()
 	for _, q := range []string{

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -253,6 +254,36 @@ func TestLineNumbersLargeFile(t *testing.T) {
 			UNION ALL SELECT case_id, source_line FROM superseded WHERE source_file = ?) WHERE case_id <> 'L' || source_line`
 		if bad := p.one(q, file, file); bad != "0" {
 			t.Errorf("%s: %s rows with a wrong source_line", file, bad)
+		}
+	}
+}
+
+// TestPullLeavesNoTempObjects: staged data does not outlive a pull on the pooled
+// connections, whether the pull commits or fails.
+func TestPullLeavesNoTempObjects(t *testing.T) {
+	p := newProject(t, "")
+	p.w.DB.SetMaxOpenConns(2) // the pull's connection and the one the snapshot checkpoints on
+	good := p.file("good.csv", "case_id,item_code,received_at,status\nG1,QB01,2022-10-01,received\n")
+	bad := p.file("bad.csv", "case_id,item_code\nX1,QB01\n")
+	p.pull(Options{}, good)
+	if _, err := p.tryPull(Options{AllOrNothing: true, Force: true}, good, bad); err == nil {
+		t.Fatal("want an error")
+	}
+	// Hold both pooled connections at once, so each one is checked.
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		c, err := p.w.DB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var tables, views int
+		if err := c.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary),
+			(SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal)`).Scan(&tables, &views); err != nil {
+			t.Fatal(err)
+		}
+		if tables+views != 0 {
+			t.Errorf("connection %d: %d temp tables and %d temp views left", i, tables, views)
 		}
 	}
 }
