@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -210,5 +209,3 @@ func (e *env) sqlPrompt(ctx context.Context, db *sql.DB, f export.Format) error 
 	fmt.Fprintln(e.stderr)
 	return in.Err()
 }
-
-var _ driver.Conn = (*duckdb.Conn)(nil)

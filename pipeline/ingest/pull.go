@@ -144,8 +144,8 @@ type stagedFile struct {
 	started time.Time
 }
 
-// Plan lists the files a pull would read, in pull order.
-func Plan(cfg *config.Config, files []string) ([]plannedFile, error) {
+// planFiles lists the files a pull reads, in pull order.
+func planFiles(cfg *config.Config, files []string) ([]plannedFile, error) {
 	var out []plannedFile
 	seen := map[string]bool{}
 	if len(files) > 0 {
@@ -250,7 +250,7 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg := opt.Config
-	plan, err := Plan(cfg, opt.Files)
+	plan, err := planFiles(cfg, opt.Files)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@
 -- machine form "YYYY-MM-DD HH:MM:SS" is tested first. Validation also rejects years
 -- outside 1900–2100 (cl_year_ok): "22/10/31" typed with a two-digit year is not year 22.
 CREATE OR REPLACE TEMP MACRO cl_ts_dash(n) AS (
-    -- n: Y-M-D with an optional time after a space (T already replaced)
+    -- n: Y-M-D with an optional time after a space (T, and / in 2022/1/2, already replaced)
     CASE
         WHEN n LIKE '%:%:%.%' THEN try_strptime(n, '%Y-%m-%d %H:%M:%S.%f')
         WHEN n LIKE '%:%:%'   THEN try_strptime(n, '%Y-%m-%d %H:%M:%S')
@@ -35,21 +35,12 @@ CREATE OR REPLACE TEMP MACRO cl_ts_zh(n) AS (
     END
 );
 
-CREATE OR REPLACE TEMP MACRO cl_ts_slash(n) AS (
-    CASE
-        WHEN n LIKE '%:%:%.%' THEN try_strptime(n, '%Y/%m/%d %H:%M:%S.%f')
-        WHEN n LIKE '%:%:%'   THEN try_strptime(n, '%Y/%m/%d %H:%M:%S')
-        WHEN n LIKE '%:%'     THEN try_strptime(n, '%Y/%m/%d %H:%M')
-        ELSE try_strptime(n, '%Y/%m/%d')
-    END
-);
-
 CREATE OR REPLACE TEMP MACRO cl_ts(s) AS (
     CASE
         WHEN s IS NULL THEN NULL
         WHEN s LIKE '____-__-__ __:__:__' THEN try_strptime(s, '%Y-%m-%d %H:%M:%S')::TIMESTAMPTZ
         WHEN contains(s, '年') THEN cl_ts_zh(replace(s, ' ', ''))::TIMESTAMPTZ
-        WHEN contains(s, '/') THEN cl_ts_slash(s)::TIMESTAMPTZ
+        WHEN contains(s, '/') THEN cl_ts_dash(replace(replace(s, '/', '-'), 'T', ' '))::TIMESTAMPTZ
         WHEN regexp_matches(s, '^\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*([Zz]|[+-](0\d|1[0-4])(:?[0-5]\d)?)$')
             THEN coalesce(try_cast(s AS TIMESTAMPTZ), try_cast(regexp_replace(upper(s), 'T(\d):', 'T0\1:') AS TIMESTAMPTZ))
         ELSE cl_ts_dash(replace(replace(s, 'T', ' '), 't', ' '))::TIMESTAMPTZ
