@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"strings"
@@ -58,23 +59,25 @@ func scanFile(ctx context.Context, path string, csvRecords bool, progress func(i
 		return nil, err
 	}
 	defer f.Close()
+	return scanReader(ctx, f, 1<<20, csvRecords, progress)
+}
+
+// scanReader is scanFile over any reader, read in chunks of chunkSize bytes.
+func scanReader(ctx context.Context, r io.Reader, chunkSize int, csvRecords bool, progress func(int64)) (*scanResult, error) {
 	h := sha256.New()
-	res := &scanResult{ValidUTF8: true, BadUTF8At: -1}
-	buf := make([]byte, 1<<20)
+	res := &scanResult{ValidUTF8: true, BadUTF8At: -1, FieldCounts: map[int]int{}}
+	rs := &recordScanner{res: res, line: 1, state: stRecordStart}
+	buf := make([]byte, chunkSize)
 	var carry []byte // an incomplete UTF-8 sequence at the end of the previous chunk
 	var off int64
-	line := int32(1)
-	state := stRecordStart
-	fields := 0
-	res.FieldCounts = map[int]int{}
-	endRecord := func() {
-		res.FieldCounts[fields] = len(res.RecordLines) - 1
-	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n, rerr := f.Read(buf)
+		n, rerr := io.ReadFull(r, buf)
+		if rerr == io.ErrUnexpectedEOF {
+			rerr = io.EOF
+		}
 		chunk := buf[:n]
 		h.Write(chunk)
 		if res.ValidUTF8 {
@@ -93,65 +96,7 @@ func scanFile(ctx context.Context, path string, csvRecords bool, progress func(i
 			res.HasNUL = true
 		}
 		if csvRecords {
-			for _, b := range chunk {
-				if b == '\n' {
-					line++
-				}
-				switch state {
-				case stFieldStart, stRecordStart:
-					switch b {
-					case '\n', '\r':
-						if state == stFieldStart && b == '\n' {
-							state = stRecordStart
-							endRecord()
-						}
-						continue
-					}
-					if state == stRecordStart {
-						res.RecordLines = append(res.RecordLines, line)
-						fields = 1
-					}
-					switch b {
-					case '"':
-						state = stQuoted
-					case ',':
-						state = stFieldStart
-						fields++
-					default:
-						state = stUnquoted
-					}
-				case stUnquoted:
-					switch b {
-					case '"':
-						res.BadQuoting = true
-					case ',':
-						state = stFieldStart
-						fields++
-					case '\n':
-						state = stRecordStart
-						endRecord()
-					}
-				case stQuoted:
-					if b == '"' {
-						state = stQuoteSeen
-					}
-				case stQuoteSeen:
-					switch b {
-					case '"':
-						state = stQuoted
-					case ',':
-						state = stFieldStart
-						fields++
-					case '\n':
-						state = stRecordStart
-						endRecord()
-					case '\r':
-					default:
-						res.BadQuoting = true
-						state = stUnquoted
-					}
-				}
-			}
+			rs.feedChunk(chunk)
 		}
 		off += int64(n)
 		if progress != nil {
@@ -164,11 +109,11 @@ func scanFile(ctx context.Context, path string, csvRecords bool, progress func(i
 			return nil, rerr
 		}
 	}
-	if state == stQuoted {
+	if rs.state == stQuoted {
 		res.BadQuoting = true // a quoted field is never closed
 	}
-	if csvRecords && state != stRecordStart {
-		endRecord()
+	if csvRecords && rs.state != stRecordStart {
+		rs.endRecord()
 	}
 	if res.ValidUTF8 && len(carry) > 0 {
 		res.ValidUTF8 = false
@@ -177,6 +122,120 @@ func scanFile(ctx context.Context, path string, csvRecords bool, progress func(i
 	res.SHA256 = hex.EncodeToString(h.Sum(nil))
 	res.Size = off
 	return res, nil
+}
+
+// recordScanner finds where CSV records start (RFC 4180 quoting), chunk by chunk.
+type recordScanner struct {
+	res    *scanResult
+	line   int32
+	state  int
+	fields int
+}
+
+func (s *recordScanner) endRecord() {
+	s.res.FieldCounts[s.fields] = len(s.res.RecordLines) - 1
+}
+
+// feedChunk scans one chunk. Whole lines without a '"' (most files have none at all) take a
+// fast path that finds line ends and counts commas with the bytes package's vectorised
+// searches; anything else goes byte by byte.
+func (s *recordScanner) feedChunk(b []byte) {
+	first := bytes.IndexByte(b, '\n')
+	last := bytes.LastIndexByte(b, '\n')
+	if first < 0 || first == last {
+		s.feed(b)
+		return
+	}
+	s.feed(b[:first+1])
+	mid := b[first+1 : last+1]
+	if s.state == stRecordStart && bytes.IndexByte(mid, '"') < 0 {
+		s.feedLines(mid)
+	} else {
+		s.feed(mid)
+	}
+	s.feed(b[last+1:])
+}
+
+// feedLines scans whole lines without quotes, starting outside any record: each line that is
+// not blank (only '\r') is a record of 1 + its commas fields.
+func (s *recordScanner) feedLines(b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		ln := b[:i]
+		if len(ln) > 0 && (ln[0] != '\r' || len(bytes.TrimLeft(ln, "\r")) > 0) {
+			s.res.RecordLines = append(s.res.RecordLines, s.line)
+			s.fields = 1 + bytes.Count(ln, comma)
+			s.endRecord()
+		}
+		s.line++
+		b = b[i+1:]
+	}
+}
+
+var comma = []byte{','}
+
+// feed scans bytes one by one.
+func (s *recordScanner) feed(chunk []byte) {
+	res := s.res
+	for _, b := range chunk {
+		if b == '\n' {
+			s.line++
+		}
+		switch s.state {
+		case stFieldStart, stRecordStart:
+			switch b {
+			case '\n', '\r':
+				if s.state == stFieldStart && b == '\n' {
+					s.state = stRecordStart
+					s.endRecord()
+				}
+				continue
+			}
+			if s.state == stRecordStart {
+				res.RecordLines = append(res.RecordLines, s.line)
+				s.fields = 1
+			}
+			switch b {
+			case '"':
+				s.state = stQuoted
+			case ',':
+				s.state = stFieldStart
+				s.fields++
+			default:
+				s.state = stUnquoted
+			}
+		case stUnquoted:
+			switch b {
+			case '"':
+				res.BadQuoting = true
+			case ',':
+				s.state = stFieldStart
+				s.fields++
+			case '\n':
+				s.state = stRecordStart
+				s.endRecord()
+			}
+		case stQuoted:
+			if b == '"' {
+				s.state = stQuoteSeen
+			}
+		case stQuoteSeen:
+			switch b {
+			case '"':
+				s.state = stQuoted
+			case ',':
+				s.state = stFieldStart
+				s.fields++
+			case '\n':
+				s.state = stRecordStart
+				s.endRecord()
+			case '\r':
+			default:
+				res.BadQuoting = true
+				s.state = stUnquoted
+			}
+		}
+	}
 }
 
 // validUTF8Prefix checks b; an incomplete sequence at the very end is returned as tail
@@ -340,41 +399,45 @@ type result struct {
 
 // csvHeader finds the header record among the first records of a UTF-8 CSV file: the first
 // that names at least two required fields (so title rows above it are skipped), else the
-// first non-empty record. It returns the header and the index of its record.
-func csvHeader(path string, isHeader func([]string) bool) ([]string, int, error) {
+// first non-empty record. It returns the header, the index of its record and the line it
+// starts on.
+func csvHeader(path string, isHeader func([]string) bool) ([]string, int, int32, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	defer f.Close()
 	r := csv.NewReader(bufio.NewReader(f))
 	r.FieldsPerRecord = -1
 	var first []string
+	var firstLine int
 	for i := 0; i < 20; i++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, 0, csvError(path, err)
+			return nil, 0, 0, csvError(path, err)
 		}
+		line, _ := r.FieldPos(0)
 		if i == 0 {
 			first = append([]string(nil), rec...)
 			if len(first) > 0 {
 				first[0] = strings.TrimPrefix(first[0], "\ufeff")
 			}
+			firstLine = line
 		}
 		if i == 0 && len(rec) > 0 {
 			rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
 		}
 		if isHeader(rec) {
-			return append([]string(nil), rec...), i, nil
+			return append([]string(nil), rec...), i, int32(line), nil
 		}
 	}
 	if first == nil {
-		return nil, 0, nil
+		return nil, 0, 0, nil
 	}
-	return first, 0, nil
+	return first, 0, int32(firstLine), nil
 }
 
 // csvError turns an encoding/csv error into a source error naming the line and column.
@@ -476,29 +539,102 @@ func (c *csvRows) Next() (source.Row, error) {
 }
 func (c *csvRows) Close() error { return c.f.Close() }
 
-// stageCSVNative loads a UTF-8 CSV into stg_raw with DuckDB's own reader. It reports
-// ok=false (and no error) when DuckDB's rows do not line up with the scanned records, in
-// which case the caller falls back to the Go reader.
-func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine int32, ncols int, dataLines []int32, k int) (bool, error) {
+// specCSV is a CSV file validated into stg_k while it was being scanned.
+type specCSV struct {
+	m          *Mapping
+	hrec       int
+	headerLine int32
+}
+
+// speculateCSV validates a file whose first 64 KiB are UTF-8 text into stg_k, straight from
+// DuckDB's reader, before the scan has confirmed that the whole file is UTF-8 with clean
+// quoting. nil when the file does not look like that or DuckDB refuses it (then nothing is
+// left).
+func speculateCSV(ctx context.Context, conn *sql.Conn, path string, k int, extra map[string]string, log *slog.Logger) *specCSV {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	buf := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, buf)
+	f.Close()
+	if ok, _, _ := validUTF8Prefix(buf[:n], n < len(buf)); !ok || bytes.IndexByte(buf[:n], 0) >= 0 {
+		return nil
+	}
+	header, hrec, line, err := csvHeader(path, looksLikeHeader(extra))
+	if err != nil || header == nil {
+		return nil
+	}
+	m, err := MapHeader(header, extra)
+	if err != nil {
+		return nil
+	}
+	if ok, err := loadCSVNative(ctx, conn, path, line, m, k, log); err != nil || !ok {
+		dropStaged(conn, k)
+		return nil
+	}
+	return &specCSV{m: m, hrec: hrec, headerLine: line}
+}
+
+// use checks the speculative load against the scan: the header must be the record it was
+// taken for and every record must have the header's number of fields.
+func (s *specCSV) use(ctx context.Context, conn *sql.Conn, scan *scanResult, k int) (bool, error) {
+	if s.hrec >= len(scan.RecordLines) || scan.RecordLines[s.hrec] != s.headerLine {
+		return false, nil
+	}
+	for n, last := range scan.FieldCounts {
+		if n != len(s.m.Header) && last > s.hrec {
+			return false, nil
+		}
+	}
+	return mapCSVLines(ctx, conn, s.headerLine, scan.RecordLines[s.hrec+1:], k)
+}
+
+// stageCSVNative validates a UTF-8 CSV straight from DuckDB's reader into stg_k and gives
+// each row its line (stg_v_k). It reports ok=false (and no error) when DuckDB refuses the
+// file or its rows do not line up with the scanned records; the caller then falls back to
+// the Go reader.
+func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine int32, m *Mapping, dataLines []int32, k int, log *slog.Logger) (bool, error) {
+	if ok, err := loadCSVNative(ctx, conn, path, headerLine, m, k, log); !ok || err != nil {
+		return ok, err
+	}
+	return mapCSVLines(ctx, conn, headerLine, dataLines, k)
+}
+
+// loadCSVNative validates the records after a UTF-8 CSV's header line into stg_k, in file
+// order, reading them with DuckDB's reader (c0..cN, all text) — no staged copy of the text.
+// ok=false (and no error) when DuckDB's reader refuses the file.
+func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine int32, m *Mapping, k int, log *slog.Logger) (bool, error) {
 	var cols strings.Builder
-	for i := 0; i < ncols; i++ {
+	for i := range m.Header {
 		if i > 0 {
 			cols.WriteString(", ")
 		}
 		fmt.Fprintf(&cols, "'c%d': 'VARCHAR'", i)
 	}
-	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stg_csv_%d AS SELECT * FROM read_csv(%s,
+	src := fmt.Sprintf(`read_csv(%s,
 		auto_detect = false, header = true, skip = %d, delim = ',', quote = '"', escape = '"',
 		columns = {%s}, strict_mode = true, null_padding = false, all_varchar = true, encoding = 'utf-8',
-		max_line_size = 16777216)`, k, sqlString(path), headerLine-1, cols.String())
-	if _, err := conn.ExecContext(ctx, q); err != nil {
+		max_line_size = 16777216)`, sqlString(path), headerLine-1, cols.String())
+	err := createFieldsView(ctx, conn, m, k, src, false)
+	if err == nil {
+		err = validateInto(ctx, conn, k, log)
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
+		dropStaged(conn, k)
 		return false, nil
 	}
+	return true, nil
+}
+
+// mapCSVLines checks that stg_k has one row per scanned record and creates stg_v_k with each
+// row's source line: the rows are in file order, so row i is record i.
+func mapCSVLines(ctx context.Context, conn *sql.Conn, headerLine int32, dataLines []int32, k int) (bool, error) {
 	var n int
-	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM stg_csv_%d", k)).Scan(&n); err != nil {
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM stg_%d", k)).Scan(&n); err != nil {
 		return false, err
 	}
 	if n != len(dataLines) {
@@ -512,7 +648,7 @@ func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine
 		}
 	}
 	if identity {
-		_, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW stg_raw_%d AS SELECT rowid + %d AS line, * FROM stg_csv_%d`, k, headerLine+1, k))
+		_, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT * REPLACE (rowid + %d AS line) FROM stg_%d`, k, headerLine+1, k))
 		return err == nil, err
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stg_linemap_%d (rec BIGINT, line BIGINT)`, k)); err != nil {
@@ -529,7 +665,7 @@ func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine
 	if err != nil {
 		return false, err
 	}
-	_, err = conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW stg_raw_%d AS SELECT m.line, s.* FROM stg_csv_%d s JOIN stg_linemap_%d m ON m.rec = s.rowid`, k, k, k))
+	_, err = conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT s.* REPLACE (m.line AS line) FROM stg_%d s JOIN stg_linemap_%d m ON m.rec = s.rowid`, k, k, k))
 	return err == nil, err
 }
 

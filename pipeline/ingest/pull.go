@@ -271,6 +271,20 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/functions.sql")); err != nil {
 		return nil, fmt.Errorf("pull: parsing functions: %w", err)
 	}
+	// Validation (at staging) reads the pull time and the catalogue this pull loads.
+	pullTime := opt.Now()
+	if err := setFixedOffset(ctx, conn, w.Timezone(), pullTime); err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "SET VARIABLE pull_time = ?::TIMESTAMPTZ", pullTime); err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	if err := stageItems(ctx, conn, items); err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/lookups.sql")); err != nil {
+		return nil, fmt.Errorf("pull: lookups: %w", err)
+	}
 	res := &Result{}
 	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(pull_id), 0) + 1 FROM ingest_files").Scan(&res.PullID); err != nil {
 		return nil, fmt.Errorf("pull: %w", err)
@@ -320,8 +334,13 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 
 	defer opt.step("")
 
-	// Phase 2: one transaction.
-	pullTime := opt.Now()
+	// Phase 2: one transaction. Every staged row carries its line, so the merge need not
+	// keep the order rows are produced in; letting DuckDB write them in any order makes the
+	// insert into cases parallel (0.3 s less per million rows). Staging (above) must keep
+	// the order: there the line numbers come from the staged table's rowid.
+	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS stg; SET SESSION preserve_insertion_order = false"); err != nil {
+		return nil, fmt.Errorf("pull: %w", err)
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("pull: %w", err)
@@ -335,14 +354,11 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 	if err := warehouse.LoadItems(ctx, tx, items); err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, "SET VARIABLE pull_time = ?::TIMESTAMPTZ", pullTime); err != nil {
-		return nil, fmt.Errorf("pull: %w", err)
-	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET VARIABLE pull_id = %d::BIGINT", res.PullID)); err != nil {
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	for _, sf := range staged {
-		opt.step("validating and merging " + sf.plan.display)
+		opt.step("merging " + sf.plan.display)
 		if err := mergeFile(ctx, tx, sf, res.PullID, pullTime, opt.Logger); err != nil {
 			return nil, fmt.Errorf("pull %s: %w", sf.plan.display, err)
 		}
@@ -373,14 +389,10 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(
-		"CREATE OR REPLACE TEMP VIEW stg_fields AS SELECT * FROM stg_fields_%d; SET VARIABLE file_id = %d::BIGINT; SET VARIABLE source_file = %s",
+		"CREATE OR REPLACE TEMP VIEW stg AS SELECT * FROM stg_v_%d; SET VARIABLE file_id = %d::BIGINT; SET VARIABLE source_file = %s",
 		sf.k, fileID, sqlString(sf.plan.display))); err != nil {
 		return err
 	}
-	if _, err := execScript(ctx, tx, "ingest/validate.sql", log); err != nil {
-		return fmt.Errorf("validate: %w", err)
-	}
-	log.Debug("validated", "file", sf.plan.display, "seconds", time.Since(t0).Seconds())
 	r := sf.res
 	last, err := execScript(ctx, tx, "ingest/merge.sql", log)
 	if err != nil {
@@ -406,7 +418,7 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 		r.RowsRead, r.Accepted, r.Superseded, r.Rejected, r.UnrecognisedCountry); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT reason, count(*) FROM stg WHERE reason IS NOT NULL GROUP BY reason ORDER BY count(*) DESC, reason LIMIT 5")
+	rows, err := tx.QueryContext(ctx, "SELECT reason, count(*) FROM rejects WHERE file_id = ? GROUP BY reason ORDER BY count(*) DESC, reason LIMIT 5", fileID)
 	if err != nil {
 		return err
 	}
@@ -431,18 +443,74 @@ func dropTemp(conn *sql.Conn, n int) {
 	for k := 0; k < n; k++ {
 		dropStaged(conn, k)
 	}
-	for _, q := range []string{"DROP VIEW IF EXISTS stg_fields", "DROP TABLE IF EXISTS stg", "DROP TABLE IF EXISTS contest",
-		"RESET VARIABLE file_id", "RESET VARIABLE source_file", "RESET VARIABLE pull_id", "RESET VARIABLE pull_time"} {
+	for _, q := range []string{"DROP VIEW IF EXISTS stg_fields", "DROP VIEW IF EXISTS stg",
+		"DROP TABLE IF EXISTS stg", "DROP TABLE IF EXISTS contest", "DROP TABLE IF EXISTS pull_items",
+		"RESET SESSION preserve_insertion_order", "RESET VARIABLE tz_fixed_from", "RESET VARIABLE tz_fixed_to", "RESET VARIABLE tz_fixed_offset_us", "RESET VARIABLE file_id", "RESET VARIABLE source_file", "RESET VARIABLE pull_id", "RESET VARIABLE pull_time"} {
 		_, _ = conn.ExecContext(context.Background(), q)
 	}
+}
+
+// setFixedOffset sets the variables tz_fixed_from, tz_fixed_to and tz_fixed_offset_us that
+// cl_local_date (sql/ingest/functions.sql) uses to skip ICU: the span around now (from 1970
+// on) in which the office timezone's UTC offset does not change, as Go's zone database has
+// it. ICU (DuckDB's own zone data) must agree at both ends and now; if it does not, the span
+// is left empty and every date goes through ICU.
+func setFixedOffset(ctx context.Context, conn *sql.Conn, tz string, now time.Time) error {
+	from, to, off := time.Unix(0, 0), time.Unix(0, 0), 0
+	if loc, err := time.LoadLocation(tz); err == nil {
+		local := now.In(loc)
+		_, off = local.Zone()
+		start, end := local.ZoneBounds()
+		from, to = start, end
+		if epoch := time.Unix(0, 0); from.Before(epoch) {
+			from = epoch // before 1970 the epoch arithmetic would need floor division
+		}
+		if to.IsZero() {
+			to = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) // no later change is known
+		}
+	}
+	offUS := int64(off) * 1_000_000
+	var agree bool
+	err := conn.QueryRowContext(ctx, `SELECT bool_and(epoch_us(t::TIMESTAMP) - epoch_us(t) = ?)
+		FROM (SELECT unnest([?::TIMESTAMPTZ, ?::TIMESTAMPTZ - INTERVAL 1 MICROSECOND, ?::TIMESTAMPTZ]) AS t)`,
+		offUS, from, to, now).Scan(&agree)
+	if err != nil {
+		return fmt.Errorf("office timezone: %w", err)
+	}
+	if !agree {
+		to = from
+	}
+	for _, v := range []struct {
+		q   string
+		arg any
+	}{{"SET VARIABLE tz_fixed_from = ?::TIMESTAMPTZ", from}, {"SET VARIABLE tz_fixed_to = ?::TIMESTAMPTZ", to}, {"SET VARIABLE tz_fixed_offset_us = ?::BIGINT", offUS}} {
+		if _, err := conn.ExecContext(ctx, v.q, v.arg); err != nil {
+			return fmt.Errorf("office timezone: %w", err)
+		}
+	}
+	return nil
+}
+
+// stageItems puts the item codes this pull loads into the temp table pull_items, which
+// validation reads (it runs before the transaction that reloads items).
+func stageItems(ctx context.Context, conn *sql.Conn, items []warehouse.Item) error {
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE pull_items (item_code VARCHAR PRIMARY KEY)"); err != nil {
+		return err
+	}
+	for _, it := range items {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO pull_items VALUES (?)", it.Code); err != nil {
+			return fmt.Errorf("items %s: %w", it.Code, err)
+		}
+	}
+	return nil
 }
 
 // dropStaged drops the temp objects staging file k created.
 func dropStaged(conn *sql.Conn, k int) {
 	ctx := context.Background()
 	for _, q := range []string{
-		"DROP VIEW IF EXISTS stg_fields_%d", "DROP VIEW IF EXISTS stg_raw_%d", "DROP TABLE IF EXISTS stg_raw_%d",
-		"DROP TABLE IF EXISTS stg_csv_%d", "DROP TABLE IF EXISTS stg_linemap_%d",
+		"DROP VIEW IF EXISTS stg_v_%d", "DROP VIEW IF EXISTS stg_fields_%d", "DROP TABLE IF EXISTS stg_raw_%d",
+		"DROP TABLE IF EXISTS stg_%d", "DROP TABLE IF EXISTS stg_linemap_%d",
 	} {
 		_, _ = conn.ExecContext(ctx, fmt.Sprintf(q, k))
 	}

@@ -16,7 +16,13 @@ import (
 // tsConn is a connection with the parsing macros, on a fresh warehouse in Asia/Shanghai.
 func tsConn(t testing.TB) *sql.Conn {
 	t.Helper()
-	w, err := warehouse.Open(context.Background(), warehouse.Options{Path: t.TempDir() + "/w.duckdb", Timezone: "Asia/Shanghai"})
+	return tzConn(t, "Asia/Shanghai")
+}
+
+// tzConn is a connection with the parsing macros, on a fresh warehouse in timezone tz.
+func tzConn(t testing.TB, tz string) *sql.Conn {
+	t.Helper()
+	w, err := warehouse.Open(context.Background(), warehouse.Options{Path: t.TempDir() + "/w.duckdb", Timezone: tz})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +52,40 @@ func parseTS(t testing.TB, conn *sql.Conn, s string) string {
 	return out.String
 }
 
+// TestLocalDate: cl_local_date's arithmetic shortcut gives exactly what ICU gives (t::DATE)
+// for instants every 97 minutes from 1980 to 2030 — across China's daylight saving years
+// (1986–1991), a zone with DST now, a half-hour offset and UTC — and for the same instants
+// with the variables unset.
+func TestLocalDate(t *testing.T) {
+	ctx := context.Background()
+	const q = `SELECT count(*) FILTER (WHERE cl_local_date(t) IS DISTINCT FROM t::DATE), count(*)
+		FROM (SELECT unnest(generate_series(TIMESTAMPTZ '1980-01-01 00:00:00+00', TIMESTAMPTZ '2030-01-01 00:00:00+00', INTERVAL 97 MINUTE)) AS t)`
+	for _, tz := range []string{"Asia/Shanghai", "America/New_York", "Asia/Kolkata", "UTC", "Pacific/Chatham"} {
+		conn := tzConn(t, tz)
+		for _, set := range []bool{false, true} {
+			if set {
+				if err := setFixedOffset(ctx, conn, tz, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if set && tz == "Asia/Shanghai" {
+				// China has kept UTC+8 since 1991: the shortcut must cover the data's years.
+				var from string
+				if err := conn.QueryRowContext(ctx, "SELECT strftime(getvariable('tz_fixed_from') AT TIME ZONE 'UTC', '%Y-%m-%d') || '/' || strftime(getvariable('tz_fixed_to') AT TIME ZONE 'UTC', '%Y')").Scan(&from); err != nil || from != "1991-09-14/2200" {
+					t.Errorf("Asia/Shanghai fixed span = %s, %v; want 1991-09-14/2200", from, err)
+				}
+			}
+			var bad, n int
+			if err := conn.QueryRowContext(ctx, q).Scan(&bad, &n); err != nil {
+				t.Fatal(err)
+			}
+			if bad != 0 || n < 270_000 {
+				t.Errorf("%s (variables set: %v): %d of %d local dates differ from ICU's", tz, set, bad, n)
+			}
+		}
+	}
+}
+
 func TestTimestampForms(t *testing.T) {
 	conn := tsConn(t)
 	cases := []struct{ in, want string }{
@@ -71,6 +111,10 @@ func TestTimestampForms(t *testing.T) {
 		{"2022年1月2日 8:05", "2022-01-02T00:05:00.000Z"},
 		{"2022年10月31日23时59分", "2022-10-31T15:59:00.000Z"},
 		{"  2022-10-31 08:00:00  ", "2022-10-31T00:00:00.000Z"},
+		{"\u30002022-10-31 08:00:00\t", "2022-10-31T00:00:00.000Z"}, // full-width space, tab
+		{"\u00a02022-10-31 08:00:00\u00a0\u3000", "2022-10-31T00:00:00.000Z"},
+		{"2022-10-31 08:00:00 \u3000", "2022-10-31T00:00:00.000Z"},
+		{"\u3000\t ", "NULL"},
 		// bare dates: 00:00 local
 		{"2022-10-31", "2022-10-30T16:00:00.000Z"},
 		{"2022/1/2", "2022-01-01T16:00:00.000Z"},

@@ -11,10 +11,15 @@ import (
 	sqlfiles "github.com/caseload/caseload/sql"
 )
 
+// execer is a connection or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // execScript runs an embedded SQL file statement by statement (statements end with ';' at
 // the end of a line), logging each one's time at debug level. If the last statement is a
 // SELECT it is not run but returned, for the caller to read.
-func execScript(ctx context.Context, tx *sql.Tx, name string, log *slog.Logger) (string, error) {
+func execScript(ctx context.Context, tx execer, name string, log *slog.Logger) (string, error) {
 	stmts := splitSQL(sqlfiles.MustRead(name))
 	last := ""
 	if n := len(stmts); n > 0 && strings.HasPrefix(strings.ToUpper(stripComments(stmts[n-1])), "SELECT") {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -132,13 +133,20 @@ func duckMsg(err error) string {
 	return err.Error()
 }
 
-// createFieldsView maps stg_raw's columns onto the §4.1 fields (temp view stg_fields):
-// line, one text column per field (NULL where the file has none), extra (the other
-// columns as a JSON object, NULL when there are none) and raw (the whole row as JSON).
-func createFieldsView(ctx context.Context, conn *sql.Conn, m *Mapping, k int) error {
+// createFieldsView maps the columns c0..cN of a staged table or of DuckDB's CSV reader
+// (from) onto the §4.1 fields: temp view stg_fields_k with line (the table's line column, or
+// NULL for the reader: its rows' order gives the line), one text column per field (NULL where
+// the file has none), extra (the other columns as a JSON object, NULL when there are none)
+// and raw (the whole row as a STRUCT keyed by header; validation keeps it for rejects only).
+func createFieldsView(ctx context.Context, conn *sql.Conn, m *Mapping, k int, from string, hasLine bool) error {
 	keys := uniqueKeys(m.Header)
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP VIEW stg_fields_%d AS SELECT line", k)
+	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP VIEW stg_fields_%d AS SELECT ", k)
+	if hasLine {
+		b.WriteString("line")
+	} else {
+		b.WriteString("NULL::BIGINT AS line")
+	}
 	for _, f := range config.CaseFields() {
 		if i, ok := m.Field[f]; ok {
 			fmt.Fprintf(&b, ", c%d AS %s", i, f)
@@ -158,19 +166,52 @@ func createFieldsView(ctx context.Context, conn *sql.Conn, m *Mapping, k int) er
 		}
 		b.WriteString(") AS extra")
 	}
-	b.WriteString(", json_object(")
+	b.WriteString(", struct_pack(")
 	for i := range m.Header {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s, c%d", sqlString(keys[i]), i)
+		fmt.Fprintf(&b, "%s := c%d", sqlIdent(keys[i]), i)
 	}
 	if len(m.Header) == 0 {
-		b.WriteString("'line', line")
+		b.WriteString("line := line")
 	}
-	fmt.Fprintf(&b, ") AS raw FROM stg_raw_%d", k)
+	fmt.Fprintf(&b, ") AS raw FROM %s", from)
 	_, err := conn.ExecContext(ctx, b.String())
 	return err
+}
+
+// validateInto runs sql/ingest/validate.sql over stg_fields_k into the temp table stg_k and
+// drops the staged text.
+func validateInto(ctx context.Context, conn *sql.Conn, k int, log *slog.Logger) error {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW stg_fields AS SELECT * FROM stg_fields_%d", k)); err != nil {
+		return err
+	}
+	if _, err := execScript(ctx, conn, "ingest/validate.sql", log); err != nil {
+		return fmt.Errorf("validate: %w", err)
+	}
+	q := fmt.Sprintf("DROP VIEW stg_fields; DROP TABLE IF EXISTS stg_%[1]d; ALTER TABLE stg RENAME TO stg_%[1]d; DROP VIEW stg_fields_%[1]d; DROP TABLE IF EXISTS stg_raw_%[1]d", k)
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("validate: %w", err)
+	}
+	return nil
+}
+
+// validateTable maps a staged table's header (stg_raw_k, with a line column), validates it
+// into stg_k and makes stg_v_k, the view the merge reads.
+func validateTable(ctx context.Context, conn *sql.Conn, header []string, extra map[string]string, k int, log *slog.Logger) (*Mapping, error) {
+	m, err := MapHeader(header, extra)
+	if err != nil {
+		return nil, err
+	}
+	if err := createFieldsView(ctx, conn, m, k, fmt.Sprintf("stg_raw_%d", k), true); err != nil {
+		return nil, err
+	}
+	if err := validateInto(ctx, conn, k, log); err != nil {
+		return nil, err
+	}
+	_, err = conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT * FROM stg_%d", k, k))
+	return m, err
 }
 
 // uniqueKeys makes header names usable as JSON keys: empty names become column_N and
@@ -210,70 +251,87 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 	if opt.Progress != nil {
 		setProgress = opt.Progress.Set
 	}
-	scan, err := scanFile(ctx, p.path, format == "csv", setProgress)
+	var extra map[string]string
+	if p.src != nil {
+		extra = p.src.Columns
+	}
+	var scan *scanResult
+	var spec *specCSV
+	if format == "csv" && csvEncoding(p) != "gb18030" && csvEncoding(p) != "gbk" {
+		// The scan (Go, one core) and DuckDB's reader (which leaves part of the second core
+		// idle) overlap: the file is loaded on the guess that the scan will confirm it.
+		type scanned struct {
+			r   *scanResult
+			err error
+		}
+		done := make(chan scanned, 1)
+		go func() {
+			r, err := scanFile(ctx, p.path, true, setProgress)
+			done <- scanned{r, err}
+		}()
+		spec = speculateCSV(ctx, conn, p.path, k, extra, opt.Logger)
+		out := <-done
+		scan, err = out.r, out.err
+	} else {
+		scan, err = scanFile(ctx, p.path, format == "csv", setProgress)
+	}
 	if err != nil {
+		dropStaged(conn, k)
 		return nil, &FileError{Path: p.display, Err: err}
 	}
 	opt.Logger.Debug("scanned", "file", p.display, "seconds", time.Since(started).Seconds())
 	if opt.Progress != nil {
 		opt.Progress.Finish()
-		opt.step("staging " + p.display)
+		opt.step("staging and validating " + p.display)
 	}
 	fr.SHA256 = scan.SHA256
 	if what, dup := known[scan.SHA256]; dup && !opt.Force {
+		dropStaged(conn, k)
 		fr.Status = "skipped"
 		fr.Note = "already pulled: same content as " + what
 		return nil, nil
 	}
 	sf := &stagedFile{plan: p, res: fr, scan: scan, k: k, started: started}
-	var extra map[string]string
-	if p.src != nil {
-		extra = p.src.Columns
-	}
-	var header []string
+	var m *Mapping
 	switch format {
 	case "csv":
-		header, err = stageCSV(ctx, conn, p, k, scan, fr, extra, opt.tempDir)
-	case "xlsx":
-		sheet := ""
-		if p.src != nil {
-			sheet = p.src.Sheet
-		}
+		m, err = stageCSV(ctx, conn, p, k, scan, fr, extra, opt, spec)
+	case "xlsx", "json", "ndjson":
 		var r source.Reader
-		r, err = source.OpenXLSX(p.path, source.XLSXOptions{Sheet: sheet, IsHeader: looksLikeHeader(extra)})
-		if err == nil {
-			header = r.Header()
-			err = stageRows(ctx, conn, k, r)
-			r.Close()
+		if format == "xlsx" {
+			sheet := ""
+			if p.src != nil {
+				sheet = p.src.Sheet
+			}
+			r, err = source.OpenXLSX(p.path, source.XLSXOptions{Sheet: sheet, IsHeader: looksLikeHeader(extra)})
+		} else {
+			r, err = source.OpenJSON(p.path)
 		}
-	case "json", "ndjson":
-		var r source.Reader
-		r, err = source.OpenJSON(p.path)
 		if err == nil {
-			header = r.Header()
-			err = stageRows(ctx, conn, k, r)
+			_, err = stageReader(ctx, conn, r, k)
 			r.Close()
+			if err == nil {
+				m, err = validateTable(ctx, conn, r.Header(), extra, k, opt.Logger)
+			}
 		}
 	case "parquet":
+		var header []string
 		header, err = stageParquet(ctx, conn, p.path, k)
+		if err == nil {
+			m, err = validateTable(ctx, conn, header, extra, k, opt.Logger)
+		}
 	default:
 		err = fmt.Errorf("unknown format %q", format)
 	}
 	if err != nil {
 		dropStaged(conn, k)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, &FileError{Path: p.display, Err: relabel(err, p)}
 	}
-	m, err := MapHeader(header, extra)
-	if err != nil {
-		dropStaged(conn, k)
-		return nil, &FileError{Path: p.display, Err: err}
-	}
 	sf.mapping = m
-	opt.Logger.Debug("staged", "file", p.display, "seconds", time.Since(started).Seconds())
-	if err := createFieldsView(ctx, conn, m, k); err != nil {
-		dropStaged(conn, k)
-		return nil, &FileError{Path: p.display, Err: err}
-	}
+	opt.Logger.Debug("validated", "file", p.display, "seconds", time.Since(started).Seconds())
 	return sf, nil
 }
 
@@ -288,17 +346,24 @@ func relabel(err error, p plannedFile) error {
 	return err
 }
 
-func stageRows(ctx context.Context, conn *sql.Conn, k int, r source.Reader) error {
-	_, err := stageReader(ctx, conn, r, k)
-	return err
+// csvEncoding is the encoding a source sets for its CSV files ("auto" by default).
+func csvEncoding(p plannedFile) string {
+	if p.src != nil && p.src.Encoding != "" {
+		return p.src.Encoding
+	}
+	return "auto"
 }
 
 // stageCSV decides the encoding, finds the header and loads the rows, natively when
-// DuckDB's reader lines up with the scanned records, else with encoding/csv.
-func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *scanResult, fr *FileResult, extra map[string]string, tempDir string) ([]string, error) {
-	enc := "auto"
-	if p.src != nil && p.src.Encoding != "" {
-		enc = p.src.Encoding
+// DuckDB's reader lines up with the scanned records, else with encoding/csv. spec is the
+// load made while the file was scanned (nil if none): it is used when the scan confirms it,
+// else dropped.
+func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *scanResult, fr *FileResult, extra map[string]string, opt Options, spec *specCSV) (*Mapping, error) {
+	tempDir := opt.tempDir
+	enc := csvEncoding(p)
+	if spec != nil && !(scan.ValidUTF8 && !scan.HasNUL && !scan.BadQuoting && enc != "gb18030" && enc != "gbk") {
+		dropStaged(conn, k)
+		spec = nil
 	}
 	if scan.HasNUL {
 		return nil, &source.Error{Path: p.path, Msg: "contains NUL bytes: this is a binary file, not CSV text (export as CSV, or name the file .xlsx/.parquet if it is one)"}
@@ -328,7 +393,17 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 		defer os.Remove(tmp)
 		path = tmp
 	}
-	header, hrec, err := csvHeader(path, looksLikeHeader(extra))
+	if spec != nil {
+		ok, err := spec.use(ctx, conn, scan, k)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return spec.m, nil
+		}
+		dropStaged(conn, k)
+	}
+	header, hrec, _, err := csvHeader(path, looksLikeHeader(extra))
 	if err != nil {
 		return nil, err
 	}
@@ -346,13 +421,14 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 			uniform = false
 		}
 	}
-	if !scan.BadQuoting && uniform {
-		ok, err := stageCSVNative(ctx, conn, path, headerLine, len(header), dataLines, k)
+	// A header that does not map is reported after the file's own faults (below).
+	if m, merr := MapHeader(header, extra); merr == nil && !scan.BadQuoting && uniform {
+		ok, err := stageCSVNative(ctx, conn, path, headerLine, m, dataLines, k, opt.Logger)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			return header, nil
+			return m, nil
 		}
 	}
 	// DuckDB refused the file or its rows did not line up: find the exact problem, or load
@@ -368,5 +444,5 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 	if _, err := stageReader(ctx, conn, r, k); err != nil {
 		return nil, err
 	}
-	return header, nil
+	return validateTable(ctx, conn, header, extra, k, opt.Logger)
 }

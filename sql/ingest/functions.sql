@@ -11,7 +11,9 @@
 --   2022年10月31日, 20221031 (00:00 local). Impossible dates (2022-02-30) are not timestamps.
 -- How: cheap tests of the text's shape (LIKE, contains) pick exactly one strptime format per
 -- value — trying a list of formats costs seconds per million values, so the common
--- machine form "YYYY-MM-DD HH:MM:SS" is tested first. Validation also rejects years
+-- machine form "YYYY-MM-DD HH:MM:SS" is tested first. A normalised text (slashes to dashes,
+-- spaces removed) is bound once with list_transform([…], lambda n: …)[1]: a macro argument
+-- used in several branches of a CASE is otherwise computed again for every use. Validation also rejects years
 -- outside 1900–2100 (cl_year_ok): "22/10/31" typed with a two-digit year is not year 22.
 CREATE OR REPLACE TEMP MACRO cl_ts_dash(n) AS (
     -- n: Y-M-D with an optional time after a space (T, and / in 2022/1/2, already replaced)
@@ -39,20 +41,49 @@ CREATE OR REPLACE TEMP MACRO cl_ts(s) AS (
     CASE
         WHEN s IS NULL THEN NULL
         WHEN s LIKE '____-__-__ __:__:__' THEN try_strptime(s, '%Y-%m-%d %H:%M:%S')::TIMESTAMPTZ
-        WHEN contains(s, '年') THEN cl_ts_zh(replace(s, ' ', ''))::TIMESTAMPTZ
-        WHEN contains(s, '/') THEN cl_ts_dash(replace(replace(s, '/', '-'), 'T', ' '))::TIMESTAMPTZ
+        WHEN contains(s, '年') THEN list_transform([replace(s, ' ', '')], lambda n: cl_ts_zh(n))[1]::TIMESTAMPTZ
+        WHEN contains(s, '/') THEN list_transform([replace(replace(s, '/', '-'), 'T', ' ')], lambda n: cl_ts_dash(n))[1]::TIMESTAMPTZ
         WHEN regexp_matches(s, '^\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*([Zz]|[+-](0\d|1[0-4])(:?[0-5]\d)?)$')
             THEN coalesce(try_cast(s AS TIMESTAMPTZ), try_cast(regexp_replace(upper(s), 'T(\d):', 'T0\1:') AS TIMESTAMPTZ))
-        ELSE cl_ts_dash(replace(replace(s, 'T', ' '), 't', ' '))::TIMESTAMPTZ
+        ELSE list_transform([replace(replace(s, 'T', ' '), 't', ' ')], lambda n: cl_ts_dash(n))[1]::TIMESTAMPTZ
     END
 );
 
 -- cl_year_ok(ts): the sanity bound above, applied by validation to the parsed value.
-CREATE OR REPLACE TEMP MACRO cl_year_ok(t) AS (year(t) BETWEEN 1900 AND 2100);
+-- Compared with the bounds as constants (local midnight of 1900-01-01 and 2101-01-01; the
+-- literals take t's type) rather than with year(t): year() of a TIMESTAMPTZ goes through
+-- ICU's calendar for every value, about 0.2 s per million.
+CREATE OR REPLACE TEMP MACRO cl_year_ok(t) AS (t >= '1900-01-01' AND t < '2101-01-01');
 
 -- cl_date(text) → DATE: a bare date in the forms above, or the local date of a timestamp.
 --   日期：积案起始日期等，只取日期。
 CREATE OR REPLACE TEMP MACRO cl_date(s) AS (cl_ts(s)::DATE);
 
--- cl_text(text) → trimmed text, NULL when empty.
-CREATE OR REPLACE TEMP MACRO cl_text(s) AS (nullif(trim(s), ''));
+-- cl_local_date(t TIMESTAMPTZ) → the local date of an instant in the office timezone
+--   (what t::DATE gives in the session). 办公室时区的本地日期。
+--   Where the office's UTC offset is constant — the span tz_fixed_from ≤ t < tz_fixed_to
+--   around the pull, offset tz_fixed_offset_us, set by the pull from the zone database and
+--   checked against ICU — it is plain arithmetic on the epoch; elsewhere, and whenever the
+--   variables are not set, it is t::DATE, which goes through ICU (0.1 s per million values).
+CREATE OR REPLACE TEMP MACRO cl_local_date(t) AS (
+    CASE
+        WHEN t >= getvariable('tz_fixed_from') AND t < getvariable('tz_fixed_to')
+            THEN DATE '1970-01-01' + ((epoch_us(t) + getvariable('tz_fixed_offset_us')) // 86400000000)::INTEGER
+        ELSE t::DATE
+    END
+);
+
+-- cl_text(text) → text without leading or trailing blanks, NULL when that leaves nothing.
+--   去掉首尾空白：半角空格、制表符、全角空格（U+3000）、不换行空格（U+00A0）；为空则为 NULL。
+--   Blanks: space, tab, ideographic space U+3000, no-break space U+00A0. Cheap prefix and
+--   suffix tests decide whether a value needs trimming at all; trim() copies every value it
+--   touches, which cost 0.35 s per million rows when applied to every field.
+CREATE OR REPLACE TEMP MACRO cl_text(s) AS (
+    CASE
+        WHEN s = '' THEN NULL
+        WHEN s < '!' OR suffix(s, ' ') OR suffix(s, chr(9))
+             OR prefix(s, chr(12288)) OR suffix(s, chr(12288)) OR prefix(s, chr(160)) OR suffix(s, chr(160))
+            THEN nullif(trim(s, ' ' || chr(9) || chr(12288) || chr(160)), '')
+        ELSE s
+    END
+);

@@ -1,8 +1,14 @@
 -- 校验与规范化 / validation and normalisation of one staged file (SPEC §4.1–§4.2).
 --
--- Input: temp view stg_fields (line, the 13 §4.1 fields as raw text — NULL where the file has
--- no such column — and extra: the other columns as JSON). Variables: pull_time (TIMESTAMPTZ).
--- Output: temp table stg, one row per source row, with normalised values and `reason`:
+-- Input: temp view stg_fields (line — NULL when the rows come straight from DuckDB's CSV
+-- reader, whose order gives the line afterwards — the 13 §4.1 fields as raw text, NULL where
+-- the file has no such column, extra: the other columns as JSON, raw: the whole row as a
+-- STRUCT keyed by header); the lookups of sql/ingest/lookups.sql. Variables: pull_time.
+-- Runs when the file is staged, before the pull's transaction (a temp table filled inside a
+-- transaction is scanned far more slowly by the merge). Every expression is row by row, with
+-- no join, so rows keep the order they are read in.
+-- Output: temp table stg, one row per source row, in source order, with normalised values,
+-- `raw` for rejected rows only, and `reason`:
 -- NULL for a valid row, else the first failing check in this order (a stable code):
 --
 --   missing_case_id                    办件编号为空 / case_id empty
@@ -42,50 +48,51 @@ WITH f AS (
            cl_text(backlog)        AS backlog_raw,
            cl_text(backlog_since)  AS backlog_since_raw,
            cl_text(updated_at)     AS updated_raw,
-           extra
+           extra,
+           raw
     FROM stg_fields
 ), p AS (
     SELECT f.*,
            cl_ts(received_raw)  AS received_at,
            cl_ts(completed_raw) AS completed_at,
            cl_ts(updated_raw)   AS updated_at,
-           st.value AS status,
-           coalesce(ch.value, CASE WHEN channel_raw IS NULL THEN 'window' END) AS channel,
-           ap.value AS applicant_type,
-           coalesce(bl.value = 'true', CASE WHEN backlog_raw IS NULL THEN false END) AS backlog,
+           cl_status(status_raw) AS status,
+           coalesce(cl_channel(channel_raw), CASE WHEN channel_raw IS NULL THEN 'window' END) AS channel,
+           cl_applicant_type(applicant_raw) AS applicant_type,
+           coalesce(cl_backlog(backlog_raw) = 'true', CASE WHEN backlog_raw IS NULL THEN false END) AS backlog,
            CASE WHEN regexp_matches(trips_raw, '^\+?\d{1,9}(\.0+)?$') THEN try_cast(trips_raw AS DOUBLE)::INTEGER END AS trips,
            cl_date(backlog_since_raw) AS backlog_since,
-           ck.alpha2 AS country,
-           it.item_code IS NOT NULL AS item_known
+           cl_country(country_raw) AS country,
+           cl_item_known(item_code) AS item_known
     FROM f
-    LEFT JOIN enum_labels st ON st.field = 'status'         AND st.label = lower(f.status_raw)
-    LEFT JOIN enum_labels ch ON ch.field = 'channel'        AND ch.label = lower(f.channel_raw)
-    LEFT JOIN enum_labels ap ON ap.field = 'applicant_type' AND ap.label = lower(f.applicant_raw)
-    LEFT JOIN enum_labels bl ON bl.field = 'backlog'        AND bl.label = lower(f.backlog_raw)
-    LEFT JOIN country_keys ck ON ck.key = lower(f.country_raw)
-    LEFT JOIN items it ON it.item_code = f.item_code
+), v AS (
+    SELECT line, case_id, item_code, received_at, completed_at, status, channel, applicant_type,
+           country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, raw,
+           CASE
+               WHEN case_id IS NULL                                  THEN 'missing_case_id'
+               WHEN item_code IS NULL                                THEN 'missing_item_code'
+               WHEN NOT item_known                                   THEN 'unknown_item_code'
+               WHEN received_raw IS NULL                             THEN 'missing_received_at'
+               WHEN received_at IS NULL OR NOT cl_year_ok(received_at) THEN 'bad_received_at'
+               WHEN status_raw IS NULL                               THEN 'missing_status'
+               WHEN status IS NULL                                   THEN 'bad_status'
+               WHEN completed_raw IS NOT NULL AND (completed_at IS NULL OR NOT cl_year_ok(completed_at)) THEN 'bad_completed_at'
+               WHEN status IN ('completed', 'rejected', 'withdrawn') AND completed_at IS NULL
+                                                                     THEN 'final_status_without_completed_at'
+               WHEN completed_at < received_at                       THEN 'completed_before_received'
+               WHEN channel IS NULL                                  THEN 'bad_channel'
+               WHEN applicant_raw IS NOT NULL AND applicant_type IS NULL THEN 'bad_applicant_type'
+               WHEN trips_raw IS NOT NULL AND trips IS NULL          THEN 'bad_trips'
+               WHEN backlog IS NULL                                  THEN 'bad_backlog'
+               WHEN backlog_since_raw IS NOT NULL AND (backlog_since IS NULL OR NOT cl_year_ok(backlog_since)) THEN 'bad_backlog_since'
+               WHEN backlog AND backlog_since IS NULL                THEN 'bad_backlog_since'
+               WHEN updated_raw IS NOT NULL AND (updated_at IS NULL OR NOT cl_year_ok(updated_at)) THEN 'bad_updated_at'
+               WHEN received_at > getvariable('pull_time') + INTERVAL 1 DAY THEN 'received_in_future'
+           END AS reason
+    FROM p
 )
+-- raw (a STRUCT over the row's text, no copy until here) is kept for rejected rows only.
 SELECT line, case_id, item_code, received_at, completed_at, status, channel, applicant_type,
-       country, country_raw, district, trips, backlog, backlog_since, updated_at, extra,
-       CASE
-           WHEN case_id IS NULL                                  THEN 'missing_case_id'
-           WHEN item_code IS NULL                                THEN 'missing_item_code'
-           WHEN NOT item_known                                   THEN 'unknown_item_code'
-           WHEN received_raw IS NULL                             THEN 'missing_received_at'
-           WHEN received_at IS NULL OR NOT cl_year_ok(received_at) THEN 'bad_received_at'
-           WHEN status_raw IS NULL                               THEN 'missing_status'
-           WHEN status IS NULL                                   THEN 'bad_status'
-           WHEN completed_raw IS NOT NULL AND (completed_at IS NULL OR NOT cl_year_ok(completed_at)) THEN 'bad_completed_at'
-           WHEN status IN ('completed', 'rejected', 'withdrawn') AND completed_at IS NULL
-                                                                 THEN 'final_status_without_completed_at'
-           WHEN completed_at < received_at                       THEN 'completed_before_received'
-           WHEN channel IS NULL                                  THEN 'bad_channel'
-           WHEN applicant_raw IS NOT NULL AND applicant_type IS NULL THEN 'bad_applicant_type'
-           WHEN trips_raw IS NOT NULL AND trips IS NULL          THEN 'bad_trips'
-           WHEN backlog IS NULL                                  THEN 'bad_backlog'
-           WHEN backlog_since_raw IS NOT NULL AND (backlog_since IS NULL OR NOT cl_year_ok(backlog_since)) THEN 'bad_backlog_since'
-           WHEN backlog AND backlog_since IS NULL                THEN 'bad_backlog_since'
-           WHEN updated_raw IS NOT NULL AND (updated_at IS NULL OR NOT cl_year_ok(updated_at)) THEN 'bad_updated_at'
-           WHEN received_at > getvariable('pull_time') + INTERVAL 1 DAY THEN 'received_in_future'
-       END AS reason
-FROM p;
+       country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, reason,
+       CASE WHEN reason IS NOT NULL THEN raw END AS raw
+FROM v;

@@ -1,0 +1,45 @@
+-- 查找表 / lookups used by validation (sql/ingest/validate.sql), built on the pulling
+-- connection at the start of every pull from the reference tables enum_labels and
+-- country_keys and from pull_items (the item codes of the catalogue this pull loads).
+--
+-- Each lookup is an ENUM cast (a hash lookup inside an expression) rather than a join. A join
+-- may hand rows on in a different order, and validation of a CSV file must keep the file's
+-- order: DuckDB's reader gives no row numbers, so each row's source line comes from its
+-- position in the validated table (pipeline/ingest, TestLineNumbersLargeFile).
+--
+-- cl_status(s), cl_channel(s), cl_applicant_type(s), cl_backlog(s): the §4.1 value for a
+--   value or label, matched case-insensitively; NULL when unknown.
+--   枚举值：英文值或任一中文标签，不区分大小写；无法识别为 NULL。
+-- cl_country(s): ISO 3166-1 alpha-2 for a code, English or Chinese name or short name; NULL
+--   when unrecognised. 国家或地区：代码、中英文名称或简称。
+-- cl_item_known(code): whether the item code is in the catalogue. 事项编码是否在目录中。
+CREATE OR REPLACE TEMP TYPE cl_status_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'status' ORDER BY label);
+SET VARIABLE cl_status_values = (SELECT coalesce(list(value ORDER BY label), []) FROM enum_labels WHERE field = 'status');
+CREATE OR REPLACE TEMP TYPE cl_channel_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'channel' ORDER BY label);
+SET VARIABLE cl_channel_values = (SELECT coalesce(list(value ORDER BY label), []) FROM enum_labels WHERE field = 'channel');
+CREATE OR REPLACE TEMP TYPE cl_applicant_type_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'applicant_type' ORDER BY label);
+SET VARIABLE cl_applicant_type_values = (SELECT coalesce(list(value ORDER BY label), []) FROM enum_labels WHERE field = 'applicant_type');
+CREATE OR REPLACE TEMP TYPE cl_backlog_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'backlog' ORDER BY label);
+SET VARIABLE cl_backlog_values = (SELECT coalesce(list(value ORDER BY label), []) FROM enum_labels WHERE field = 'backlog');
+CREATE OR REPLACE TEMP TYPE cl_country_key AS ENUM (SELECT key FROM country_keys ORDER BY key);
+SET VARIABLE cl_country_values = (SELECT coalesce(list(alpha2 ORDER BY key), []) FROM country_keys);
+CREATE OR REPLACE TEMP TYPE cl_item_code AS ENUM (SELECT item_code FROM pull_items ORDER BY item_code);
+
+CREATE OR REPLACE TEMP MACRO cl_status(s) AS (
+    getvariable('cl_status_values')[enum_code(try_cast(lower(s) AS cl_status_label)) + 1]
+);
+CREATE OR REPLACE TEMP MACRO cl_channel(s) AS (
+    getvariable('cl_channel_values')[enum_code(try_cast(lower(s) AS cl_channel_label)) + 1]
+);
+CREATE OR REPLACE TEMP MACRO cl_applicant_type(s) AS (
+    getvariable('cl_applicant_type_values')[enum_code(try_cast(lower(s) AS cl_applicant_type_label)) + 1]
+);
+CREATE OR REPLACE TEMP MACRO cl_backlog(s) AS (
+    getvariable('cl_backlog_values')[enum_code(try_cast(lower(s) AS cl_backlog_label)) + 1]
+);
+CREATE OR REPLACE TEMP MACRO cl_country(s) AS (
+    getvariable('cl_country_values')[enum_code(try_cast(lower(s) AS cl_country_key)) + 1]
+);
+CREATE OR REPLACE TEMP MACRO cl_item_known(code) AS (
+    try_cast(code AS cl_item_code) IS NOT NULL
+);
