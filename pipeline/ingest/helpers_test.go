@@ -138,3 +138,25 @@ func write(t testing.TB, path string, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+// noTempObjects checks that no temp table or view is left on the pooled connections (the
+// warehouse must allow at most 2: the pull's and the one the snapshot checkpoints on).
+func (p *project) noTempObjects() {
+	p.t.Helper()
+	ctx := context.Background()
+	for i := 0; i < 2; i++ { // hold both at once, so each one is checked
+		c, err := p.w.DB.Conn(ctx)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		defer c.Close()
+		var tables, views int
+		if err := c.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary),
+			(SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal)`).Scan(&tables, &views); err != nil {
+			p.t.Fatal(err)
+		}
+		if tables+views != 0 {
+			p.t.Errorf("connection %d: %d temp tables and %d temp views left", i, tables, views)
+		}
+	}
+}

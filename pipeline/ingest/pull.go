@@ -2,17 +2,21 @@
 //
 // A pull has two phases on one connection:
 //
-//  1. stage: each file is scanned (sha256, encoding, CSV record lines), skipped when its
-//     sha256 is already in the ledger, and loaded into temp tables — every field as raw text
-//     with its source line. A malformed file stops here with a *source.Error and loads
-//     nothing (the other files go on unless --all-or-nothing).
-//  2. merge, in ONE transaction: the item catalogue is reloaded, then for each staged file in
-//     pull order the embedded SQL validates and normalises the rows (sql/ingest/validate.sql)
-//     and merges them (sql/ingest/merge.sql): rejects, supersede rule, cases, ledger.
-//     If anything fails or the process is killed, the warehouse is exactly as before.
+//  1. stage and validate: each file is scanned (sha256, encoding, CSV record lines), skipped
+//     when its sha256 is already in the ledger, and validated and normalised by the embedded
+//     SQL (sql/ingest/validate.sql) into a temp table, one row per source row with its line
+//     and its reject reason, if any. A CSV file is validated straight from DuckDB's reader,
+//     while the Go scan runs; each row's line comes from its position, so validation uses no
+//     join (lookups are ENUM casts, sql/ingest/lookups.sql). Other formats are staged as
+//     text with their lines first. A malformed file stops here with a *source.Error and
+//     loads nothing (the other files go on unless --all-or-nothing).
+//  2. merge, in ONE transaction: the item catalogue is reloaded, then each validated file
+//     in pull order is merged (sql/ingest/merge.sql): rejects, supersede rule, cases,
+//     ledger. If anything fails or the process is killed, the warehouse is exactly as before.
 //
 // Staging happens outside the transaction because a DuckDB error inside a transaction
-// aborts it: a bad file must not abort the good ones.
+// aborts it (a bad file must not abort the good ones), and because the merge reads a temp
+// table filled inside the transaction far more slowly than one filled before it.
 package ingest
 
 import (
@@ -334,10 +338,10 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 
 	defer opt.step("")
 
-	// Phase 2: one transaction. Every staged row carries its line, so the merge need not
+	// Phase 2: one transaction. Every validated row has its line, so the merge need not
 	// keep the order rows are produced in; letting DuckDB write them in any order makes the
 	// insert into cases parallel (0.3 s less per million rows). Staging (above) must keep
-	// the order: there the line numbers come from the staged table's rowid.
+	// the order: there the line numbers come from the validated table's rowid.
 	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS stg; SET SESSION preserve_insertion_order = false"); err != nil {
 		return nil, fmt.Errorf("pull: %w", err)
 	}
@@ -445,13 +449,13 @@ func dropTemp(conn *sql.Conn, n int) {
 	}
 	for _, q := range []string{"DROP VIEW IF EXISTS stg_fields", "DROP VIEW IF EXISTS stg",
 		"DROP TABLE IF EXISTS stg", "DROP TABLE IF EXISTS contest", "DROP TABLE IF EXISTS pull_items",
-		"RESET SESSION preserve_insertion_order", "RESET VARIABLE tz_fixed_from", "RESET VARIABLE tz_fixed_to", "RESET VARIABLE tz_fixed_offset_us", "RESET VARIABLE file_id", "RESET VARIABLE source_file", "RESET VARIABLE pull_id", "RESET VARIABLE pull_time"} {
+		"RESET SESSION preserve_insertion_order", "RESET VARIABLE tz_fixed_from", "RESET VARIABLE tz_fixed_to", "RESET VARIABLE tz_fixed_offset_us", "RESET VARIABLE tz_fixed_from_local", "RESET VARIABLE tz_fixed_to_local", "RESET VARIABLE file_id", "RESET VARIABLE source_file", "RESET VARIABLE pull_id", "RESET VARIABLE pull_time"} {
 		_, _ = conn.ExecContext(context.Background(), q)
 	}
 }
 
-// setFixedOffset sets the variables tz_fixed_from, tz_fixed_to and tz_fixed_offset_us that
-// cl_local_date (sql/ingest/functions.sql) uses to skip ICU: the span around now (from 1970
+// setFixedOffset sets the variables tz_fixed_* that cl_local_date and cl_instant
+// (sql/ingest/functions.sql) use to skip ICU: the span around now (from 1970
 // on) in which the office timezone's UTC offset does not change, as Go's zone database has
 // it. ICU (DuckDB's own zone data) must agree at both ends and now; if it does not, the span
 // is left empty and every date goes through ICU.
@@ -480,10 +484,20 @@ func setFixedOffset(ctx context.Context, conn *sql.Conn, tz string, now time.Tim
 	if !agree {
 		to = from
 	}
+	// The same span as wall-clock times, a day in from each end: a wall time near a change
+	// of offset can be ambiguous (it occurs twice) or missing, and ICU decides those.
+	wall := func(t time.Time) string {
+		return t.UTC().Add(time.Duration(off) * time.Second).Format("2006-01-02 15:04:05.999999")
+	}
+	fromLocal, toLocal := wall(from.Add(24*time.Hour)), wall(to.Add(-24*time.Hour))
+	if !to.After(from.Add(48 * time.Hour)) {
+		toLocal = fromLocal
+	}
 	for _, v := range []struct {
 		q   string
 		arg any
-	}{{"SET VARIABLE tz_fixed_from = ?::TIMESTAMPTZ", from}, {"SET VARIABLE tz_fixed_to = ?::TIMESTAMPTZ", to}, {"SET VARIABLE tz_fixed_offset_us = ?::BIGINT", offUS}} {
+	}{{"SET VARIABLE tz_fixed_from = ?::TIMESTAMPTZ", from}, {"SET VARIABLE tz_fixed_to = ?::TIMESTAMPTZ", to}, {"SET VARIABLE tz_fixed_offset_us = ?::BIGINT", offUS},
+		{"SET VARIABLE tz_fixed_from_local = ?::TIMESTAMP", fromLocal}, {"SET VARIABLE tz_fixed_to_local = ?::TIMESTAMP", toLocal}} {
 		if _, err := conn.ExecContext(ctx, v.q, v.arg); err != nil {
 			return fmt.Errorf("office timezone: %w", err)
 		}

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/xuri/excelize/v2"
 
@@ -266,24 +267,85 @@ func TestPullLeavesNoTempObjects(t *testing.T) {
 	good := p.file("good.csv", "case_id,item_code,received_at,status\nG1,QB01,2022-10-01,received\n")
 	bad := p.file("bad.csv", "case_id,item_code\nX1,QB01\n")
 	p.pull(Options{}, good)
+	if res := p.pull(Options{}, good); res.Files[0].Status != "skipped" {
+		t.Fatalf("second pull: %+v", res.Files[0])
+	}
 	if _, err := p.tryPull(Options{AllOrNothing: true, Force: true}, good, bad); err == nil {
 		t.Fatal("want an error")
 	}
-	// Hold both pooled connections at once, so each one is checked.
-	ctx := context.Background()
-	for i := 0; i < 2; i++ {
-		c, err := p.w.DB.Conn(ctx)
+	p.noTempObjects()
+}
+
+// TestSpeculativeLoadFallsBack: a CSV file is read and validated while it is being scanned,
+// on the guess (from its first 64 KiB) that it is clean UTF-8. When the scan proves the guess
+// wrong, the guess is dropped and the file is pulled the right way, with every row, reason
+// and line as a clean pull would give.
+func TestSpeculativeLoadFallsBack(t *testing.T) {
+	p := newProject(t, "")
+	p.w.DB.SetMaxOpenConns(2)
+	head := "case_id,item_code,received_at,status,note\n"
+	var body strings.Builder
+	for i := 0; body.Len() < 70<<10; i++ {
+		fmt.Fprintf(&body, "A%d,QB01,2022-10-01 09:00,received,plain ascii text\n", i)
+	}
+	n := strings.Count(body.String(), "\n")
+	cases := []struct {
+		name, content string
+		rows          int64
+		enc           string
+	}{
+		// UTF-8 for 70 KiB, then GB18030 bytes: the file is GB18030 (its ASCII part reads the same).
+		{"late-gb.csv", "", int64(n) + 2, "gb18030"},
+		// a quoted newline after 64 KiB: the record-to-line map, not rowid, gives the lines
+		{"late-quote.csv", head + body.String() + "Q1,QB01,2022-10-01 09:00,received,\"two\nlines\"\nQ2,QB01,2022-10-01 09:00,在办,x\n", int64(n) + 2, "utf-8"},
+		// a row with a field too many after 64 KiB: refused with its line
+		{"late-wide.csv", head + body.String() + "W1,QB01,2022-10-01 09:00,received,x,extra\n", 0, ""},
+		// a NUL byte after 64 KiB (DuckDB's reader takes it as text): refused as binary
+		{"late-nul.csv", head + body.String() + "N1,QB01,2022-10-01 09:00,received,a\x00b\n", 0, ""},
+	}
+	for _, c := range cases {
+		var path string
+		if c.name == "late-gb.csv" {
+			gb, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte("G1,QB01,2022-10-01 09:00,办理中,侨\nG2,QB01,2022-10-01 09:00,bad,x\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path = p.file(c.name, head+body.String()+string(gb))
+		} else {
+			path = p.file(c.name, c.content)
+		}
+		res, err := p.tryPull(Options{}, path)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", c.name, err)
 		}
-		defer c.Close()
-		var tables, views int
-		if err := c.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary),
-			(SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal)`).Scan(&tables, &views); err != nil {
-			t.Fatal(err)
+		f := res.Files[0]
+		if c.rows == 0 {
+			want := fmt.Sprintf("line %d", n+2)
+			if c.name == "late-nul.csv" {
+				want = "NUL"
+			}
+			if f.Status != "failed" || !strings.Contains(f.Error, want) {
+				t.Errorf("%s: want a refusal naming %s, got %+v", c.name, want, f)
+			}
+			continue
 		}
-		if tables+views != 0 {
-			t.Errorf("connection %d: %d temp tables and %d temp views left", i, tables, views)
+		if f.Status != "pulled" || f.RowsRead != c.rows || f.Encoding != c.enc {
+			t.Fatalf("%s: %+v", c.name, f)
 		}
 	}
+	// the GB18030 rows decoded right, with their lines
+	if got := p.one(`SELECT status || ' ' || source_line FROM cases WHERE case_id = 'G1'`); got != fmt.Sprintf("in_progress %d", n+2) {
+		t.Errorf("G1: %s", got)
+	}
+	if got := p.one(`SELECT reason || ' ' || source_line || ' ' || (raw->>'note') FROM rejects WHERE case_id = 'G2'`); got != fmt.Sprintf("bad_status %d x", n+3) {
+		t.Errorf("G2: %s", got)
+	}
+	// after the quoted newline, lines are one more than the record count
+	if got := p.one(`SELECT source_line FROM cases WHERE case_id = 'Q2' AND source_file = 'late-quote.csv'`); got != fmt.Sprint(n+4) {
+		t.Errorf("Q2 line %s, want %d", got, n+4)
+	}
+	if bad := p.one(`SELECT count(*) FROM cases WHERE source_file = 'late-quote.csv' AND case_id LIKE 'A%' AND source_line <> replace(case_id, 'A', '')::INT + 2`); bad != "0" {
+		t.Errorf("%s rows of late-quote.csv with a wrong line", bad)
+	}
+	p.noTempObjects()
 }

@@ -47,7 +47,7 @@ func withAppender(ctx context.Context, conn *sql.Conn, table string, fn func(app
 	})
 }
 
-// stageReader streams a source.Reader's rows into the temp table stg_raw (line, c0..cN).
+// stageReader streams a source.Reader's rows into the temp table stg_raw_k (line, c0..cN).
 func stageReader(ctx context.Context, conn *sql.Conn, r source.Reader, k int) (int64, error) {
 	ncols := len(r.Header())
 	var cols strings.Builder
@@ -91,7 +91,7 @@ func stageReader(ctx context.Context, conn *sql.Conn, r source.Reader, k int) (i
 	return n, err
 }
 
-// stageParquet loads a Parquet file into stg_raw, every column as text; line is the
+// stageParquet loads a Parquet file into stg_raw_k, every column as text; line is the
 // 1-based row number in the file.
 func stageParquet(ctx context.Context, conn *sql.Conn, path string, k int) ([]string, error) {
 	rows, err := conn.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet("+sqlString(path)+"))")
