@@ -349,3 +349,22 @@ func TestSpeculativeLoadFallsBack(t *testing.T) {
 	}
 	p.noTempObjects()
 }
+
+// TestRawRowKeys: a rejected row keeps every column under its header name; names repeated
+// (ignoring case) or empty get distinct keys, and extra columns go to cases.extra.
+func TestRawRowKeys(t *testing.T) {
+	p := newProject(t, "")
+	path := p.file("keys.csv", "case_id,item_code,received_at,status,Note,NOTE,,Note (2)\n"+
+		"K1,QB01,2022-10-01,received,a,b,c,d\n"+
+		"K2,QB01,2022-10-01,bogus,a,b,c,d\n")
+	if f := p.pull(Options{}, path).Files[0]; f.Status != "pulled" || f.Accepted != 1 || f.Rejected != 1 {
+		t.Fatalf("%+v", f)
+	}
+	want := `{"case_id":"K2","item_code":"QB01","received_at":"2022-10-01","status":"bogus","Note":"a","NOTE (2)":"b","column_7":"c","Note (2) (2)":"d"}`
+	if got := p.one(`SELECT raw::VARCHAR FROM rejects WHERE case_id = 'K2'`); got != want {
+		t.Errorf("raw = %s\nwant %s", got, want)
+	}
+	if got := p.one(`SELECT extra::VARCHAR FROM cases WHERE case_id = 'K1'`); got != `{"Note":"a","NOTE (2)":"b","column_7":"c","Note (2) (2)":"d"}` {
+		t.Errorf("extra = %s", got)
+	}
+}

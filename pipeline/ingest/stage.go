@@ -214,20 +214,22 @@ func validateTable(ctx context.Context, conn *sql.Conn, header []string, extra m
 	return m, err
 }
 
-// uniqueKeys makes header names usable as JSON keys: empty names become column_N and
-// repeated names get " (2)", " (3)"….
+// uniqueKeys makes header names usable as keys of the raw row (a STRUCT, then JSON): empty
+// names become column_N, and a name already used — ignoring case, as DuckDB's STRUCT field
+// names do — gets " (2)", " (3)"….
 func uniqueKeys(header []string) []string {
 	out := make([]string, len(header))
-	seen := map[string]int{}
+	used := map[string]bool{}
 	for i, h := range header {
-		k := strings.TrimSpace(h)
-		if k == "" {
-			k = "column_" + strconv.Itoa(i+1)
+		base := strings.TrimSpace(h)
+		if base == "" {
+			base = "column_" + strconv.Itoa(i+1)
 		}
-		seen[k]++
-		if seen[k] > 1 {
-			k = k + " (" + strconv.Itoa(seen[k]) + ")"
+		k := base
+		for n := 2; used[strings.ToLower(k)]; n++ {
+			k = base + " (" + strconv.Itoa(n) + ")"
 		}
+		used[strings.ToLower(k)] = true
 		out[i] = k
 	}
 	return out
