@@ -143,7 +143,6 @@ type stagedFile struct {
 	plan    plannedFile
 	res     *FileResult
 	scan    *scanResult
-	mapping *Mapping
 	k       int
 	started time.Time
 }

@@ -199,19 +199,19 @@ func validateInto(ctx context.Context, conn *sql.Conn, k int, log *slog.Logger) 
 
 // validateTable maps a staged table's header (stg_raw_k, with a line column), validates it
 // into stg_k and makes stg_v_k, the view the merge reads.
-func validateTable(ctx context.Context, conn *sql.Conn, header []string, extra map[string]string, k int, log *slog.Logger) (*Mapping, error) {
+func validateTable(ctx context.Context, conn *sql.Conn, header []string, extra map[string]string, k int, log *slog.Logger) error {
 	m, err := MapHeader(header, extra)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := createFieldsView(ctx, conn, m, k, fmt.Sprintf("stg_raw_%d", k), true); err != nil {
-		return nil, err
+		return err
 	}
 	if err := validateInto(ctx, conn, k, log); err != nil {
-		return nil, err
+		return err
 	}
 	_, err = conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT * FROM stg_%d", k, k))
-	return m, err
+	return err
 }
 
 // uniqueKeys makes header names usable as keys of the raw row (a STRUCT, then JSON): empty
@@ -294,10 +294,9 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 		return nil, nil
 	}
 	sf := &stagedFile{plan: p, res: fr, scan: scan, k: k, started: started}
-	var m *Mapping
 	switch format {
 	case "csv":
-		m, err = stageCSV(ctx, conn, p, k, scan, fr, extra, opt, spec)
+		err = stageCSV(ctx, conn, p, k, scan, fr, extra, opt, spec)
 	case "xlsx", "json", "ndjson":
 		var r source.Reader
 		if format == "xlsx" {
@@ -313,14 +312,14 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 			_, err = stageReader(ctx, conn, r, k)
 			r.Close()
 			if err == nil {
-				m, err = validateTable(ctx, conn, r.Header(), extra, k, opt.Logger)
+				err = validateTable(ctx, conn, r.Header(), extra, k, opt.Logger)
 			}
 		}
 	case "parquet":
 		var header []string
 		header, err = stageParquet(ctx, conn, p.path, k)
 		if err == nil {
-			m, err = validateTable(ctx, conn, header, extra, k, opt.Logger)
+			err = validateTable(ctx, conn, header, extra, k, opt.Logger)
 		}
 	default:
 		err = fmt.Errorf("unknown format %q", format)
@@ -332,7 +331,6 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 		}
 		return nil, &FileError{Path: p.display, Err: relabel(err, p)}
 	}
-	sf.mapping = m
 	opt.Logger.Debug("validated", "file", p.display, "seconds", time.Since(started).Seconds())
 	return sf, nil
 }
@@ -360,7 +358,7 @@ func csvEncoding(p plannedFile) string {
 // DuckDB's reader lines up with the scanned records, else with encoding/csv. spec is the
 // load made while the file was scanned (nil if none): it is used when the scan confirms it,
 // else dropped.
-func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *scanResult, fr *FileResult, extra map[string]string, opt Options, spec *specCSV) (*Mapping, error) {
+func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *scanResult, fr *FileResult, extra map[string]string, opt Options, spec *specCSV) error {
 	tempDir := opt.tempDir
 	enc := csvEncoding(p)
 	if spec != nil && !(scan.ValidUTF8 && !scan.HasNUL && !scan.BadQuoting && enc != "gb18030" && enc != "gbk") {
@@ -368,7 +366,7 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 		spec = nil
 	}
 	if scan.HasNUL {
-		return nil, &source.Error{Path: p.path, Msg: "contains NUL bytes: this is a binary file, not CSV text (export as CSV, or name the file .xlsx/.parquet if it is one)"}
+		return &source.Error{Path: p.path, Msg: "contains NUL bytes: this is a binary file, not CSV text (export as CSV, or name the file .xlsx/.parquet if it is one)"}
 	}
 	switch enc {
 	case "auto":
@@ -378,7 +376,7 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 		}
 	case "utf-8":
 		if !scan.ValidUTF8 {
-			return nil, &source.Error{Path: p.path, Line: lineOfOffset(p.path, scan.BadUTF8At),
+			return &source.Error{Path: p.path, Line: lineOfOffset(p.path, scan.BadUTF8At),
 				Msg: fmt.Sprintf("not valid UTF-8 (byte offset %d); the source says encoding: utf-8 — if the file comes from Excel on Chinese Windows, set encoding: gb18030 or auto", scan.BadUTF8At)}
 		}
 	}
@@ -390,7 +388,7 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 		}
 		tmp, err := transcodeToTemp(ctx, p.path, tempDir, dec)
 		if err != nil {
-			return nil, &source.Error{Path: p.path, Msg: fmt.Sprintf("cannot decode as %s: %v", enc, err)}
+			return &source.Error{Path: p.path, Msg: fmt.Sprintf("cannot decode as %s: %v", enc, err)}
 		}
 		defer os.Remove(tmp)
 		path = tmp
@@ -398,22 +396,22 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 	if spec != nil {
 		ok, err := spec.use(ctx, conn, scan, k)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if ok {
-			return spec.m, nil
+			return nil
 		}
 		dropStaged(conn, k)
 	}
 	header, hrec, _, err := csvHeader(path, looksLikeHeader(extra))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if header == nil {
-		return nil, &source.Error{Path: p.path, Msg: "the file is empty; expected a header row and case rows"}
+		return &source.Error{Path: p.path, Msg: "the file is empty; expected a header row and case rows"}
 	}
 	if hrec >= len(scan.RecordLines) {
-		return nil, &source.Error{Path: p.path, Msg: "cannot find the header row"}
+		return &source.Error{Path: p.path, Msg: "cannot find the header row"}
 	}
 	headerLine := scan.RecordLines[hrec]
 	dataLines := scan.RecordLines[hrec+1:]
@@ -427,24 +425,24 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 	if m, merr := MapHeader(header, extra); merr == nil && !scan.BadQuoting && uniform {
 		ok, err := stageCSVNative(ctx, conn, path, headerLine, m, dataLines, k, opt.Logger)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if ok {
-			return m, nil
+			return nil
 		}
 	}
 	// DuckDB refused the file or its rows did not line up: find the exact problem, or load
 	// it with encoding/csv.
 	if derr := diagnoseCSV(path, hrec, len(header)); derr != nil {
-		return nil, derr
+		return derr
 	}
 	r, err := openCSVRows(path, hrec)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer r.Close()
 	if _, err := stageReader(ctx, conn, r, k); err != nil {
-		return nil, err
+		return err
 	}
 	return validateTable(ctx, conn, header, extra, k, opt.Logger)
 }
