@@ -13,8 +13,10 @@
 -- value — trying a list of formats costs seconds per million values, so the common
 -- machine form "YYYY-MM-DD HH:MM:SS" is tested first. A normalised text (slashes to dashes,
 -- spaces removed) is bound once with list_transform([…], lambda n: …)[1]: a macro argument
--- used in several branches of a CASE is otherwise computed again for every use. Validation also rejects years
--- outside 1900–2100 (cl_year_ok): "22/10/31" typed with a two-digit year is not year 22.
+-- used in several branches of a CASE is otherwise computed again for every use. Wall-clock
+-- times become instants through cl_instant. Validation also rejects years outside 1900–2100
+-- (cl_year_ok): "22/10/31" typed with a two-digit year is not year 22.
+--   解析方式：按文本形状选定唯一的格式；墙上时间经 cl_instant 转为时刻。
 CREATE OR REPLACE TEMP MACRO cl_ts_dash(n) AS (
     -- n: Y-M-D with an optional time after a space (T, and / in 2022/1/2, already replaced)
     CASE
