@@ -539,17 +539,19 @@ func (c *csvRows) Next() (source.Row, error) {
 }
 func (c *csvRows) Close() error { return c.f.Close() }
 
-// specCSV is a CSV file validated into stg_k while it was being scanned.
+// specCSV is a CSV file validated into stg_k while it was being scanned — or, when refused
+// is set, one DuckDB's reader refused from that header line (so it is not tried again).
 type specCSV struct {
 	m          *Mapping
 	hrec       int
 	headerLine int32
+	refused    bool
 }
 
 // speculateCSV validates a file whose first 64 KiB are UTF-8 text into stg_k, straight from
 // DuckDB's reader, before the scan has confirmed that the whole file is UTF-8 with clean
-// quoting. nil when the file does not look like that or DuckDB refuses it (then nothing is
-// left).
+// quoting. nil when the file does not look like that; refused when DuckDB's reader refuses
+// it (then nothing is left).
 func speculateCSV(ctx context.Context, conn *sql.Conn, path string, k int, extra map[string]string, log *slog.Logger) *specCSV {
 	f, err := os.Open(path)
 	if err != nil {
@@ -569,11 +571,12 @@ func speculateCSV(ctx context.Context, conn *sql.Conn, path string, k int, extra
 	if err != nil {
 		return nil
 	}
-	if ok, err := loadCSVNative(ctx, conn, path, line, m, k, log); err != nil || !ok {
+	ok, err := loadCSVNative(ctx, conn, path, line, m, k, log)
+	if err != nil {
 		dropStaged(conn, k)
 		return nil
 	}
-	return &specCSV{m: m, hrec: hrec, headerLine: line}
+	return &specCSV{m: m, hrec: hrec, headerLine: line, refused: !ok}
 }
 
 // use checks the speculative load against the scan: the header must be the record it was

@@ -341,7 +341,7 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 	// keep the order rows are produced in; letting DuckDB write them in any order makes the
 	// insert into cases parallel (0.3 s less per million rows). Staging (above) must keep
 	// the order: there the line numbers come from the validated table's rowid.
-	if _, err := conn.ExecContext(ctx, "DROP TABLE IF EXISTS stg; SET SESSION preserve_insertion_order = false"); err != nil {
+	if _, err := conn.ExecContext(ctx, "SET SESSION preserve_insertion_order = false"); err != nil {
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	tx, err := conn.BeginTx(ctx, nil)

@@ -182,8 +182,14 @@ func createFieldsView(ctx context.Context, conn *sql.Conn, m *Mapping, k int, fr
 }
 
 // validateInto runs sql/ingest/validate.sql over stg_fields_k into the temp table stg_k and
-// drops the staged text.
-func validateInto(ctx context.Context, conn *sql.Conn, k int, log *slog.Logger) error {
+// drops the staged text. On failure it leaves no table stg behind (the merge's view of that
+// name could not be created over it).
+func validateInto(ctx context.Context, conn *sql.Conn, k int, log *slog.Logger) (err error) {
+	defer func() {
+		if err != nil {
+			_, _ = conn.ExecContext(context.Background(), "DROP VIEW IF EXISTS stg_fields; DROP TABLE IF EXISTS stg")
+		}
+	}()
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW stg_fields AS SELECT * FROM stg_fields_%d", k)); err != nil {
 		return err
 	}
@@ -259,7 +265,7 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 	}
 	var scan *scanResult
 	var spec *specCSV
-	if format == "csv" && csvEncoding(p) != "gb18030" && csvEncoding(p) != "gbk" {
+	if format == "csv" && decoderFor(csvEncoding(p)) == nil {
 		// The scan (Go, one core) and DuckDB's reader (which leaves part of the second core
 		// idle) overlap: the file is loaded on the guess that the scan will confirm it.
 		type scanned struct {
@@ -361,7 +367,7 @@ func csvEncoding(p plannedFile) string {
 func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *scanResult, fr *FileResult, extra map[string]string, opt Options, spec *specCSV) error {
 	tempDir := opt.tempDir
 	enc := csvEncoding(p)
-	if spec != nil && !(scan.ValidUTF8 && !scan.HasNUL && !scan.BadQuoting && enc != "gb18030" && enc != "gbk") {
+	if spec != nil && !(scan.ValidUTF8 && !scan.HasNUL && !scan.BadQuoting) {
 		dropStaged(conn, k)
 		spec = nil
 	}
@@ -393,7 +399,7 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 		defer os.Remove(tmp)
 		path = tmp
 	}
-	if spec != nil {
+	if spec != nil && !spec.refused {
 		ok, err := spec.use(ctx, conn, scan, k)
 		if err != nil {
 			return err
@@ -422,7 +428,8 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 		}
 	}
 	// A header that does not map is reported after the file's own faults (below).
-	if m, merr := MapHeader(header, extra); merr == nil && !scan.BadQuoting && uniform {
+	triedNative := spec != nil && spec.refused && spec.headerLine == headerLine
+	if m, merr := MapHeader(header, extra); merr == nil && !scan.BadQuoting && uniform && !triedNative {
 		ok, err := stageCSVNative(ctx, conn, path, headerLine, m, dataLines, k, opt.Logger)
 		if err != nil {
 			return err
