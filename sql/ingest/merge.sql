@@ -21,7 +21,7 @@ WHERE reason IS NOT NULL;
 CREATE OR REPLACE TEMP TABLE contest AS
 WITH new AS (
     SELECT case_id, updated_at, line FROM stg WHERE reason IS NULL
-), dup AS (
+), dup AS MATERIALIZED (  -- read twice below: computed once (it scans cases)
     SELECT case_id FROM new GROUP BY case_id HAVING count(*) > 1
     UNION
     SELECT case_id FROM cases WHERE case_id IN (SELECT case_id FROM new)
