@@ -79,24 +79,10 @@ reject_reasons (see README "Warehouse for analysts").`,
 	return cmd
 }
 
-// openAnalystDB opens the snapshot (or, before the first one, the warehouse) read-only,
-// with the project's memory_limit and threads.
+// openAnalystDB opens the current warehouse data read-only for analysts, with the
+// project's memory_limit and threads (warehouse.OpenAnalyst).
 func openAnalystDB(cfg *config.Config) (*sql.DB, string, error) {
-	warehousePath := cfg.Warehouse
-	opt := warehouse.Options{Timezone: cfg.Timezone, MemoryLimit: cfg.MemoryLimit, Threads: cfg.Threads}
-	snap := warehouse.SnapshotPath(warehousePath)
-	if _, err := os.Stat(snap); err == nil {
-		db, err := warehouse.OpenReadOnlyWith(snap, opt)
-		return db, snap, err
-	}
-	if _, err := os.Stat(warehousePath); err != nil {
-		return nil, "", fmt.Errorf("no warehouse at %s yet: run `caseload pull` first", warehousePath)
-	}
-	if held, who := warehouse.Held(warehousePath); held {
-		return nil, "", fmt.Errorf("the warehouse is being written (%s) and has no snapshot yet; try again when that has finished", who)
-	}
-	db, err := warehouse.OpenReadOnlyWith(warehousePath, opt)
-	return db, warehousePath, err
+	return warehouse.OpenAnalyst(cfg.Warehouse, warehouse.Options{Timezone: cfg.Timezone, MemoryLimit: cfg.MemoryLimit, Threads: cfg.Threads})
 }
 
 // readOnlyStatement checks a query is exactly one statement of a reading kind, and returns it

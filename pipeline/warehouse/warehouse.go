@@ -354,6 +354,26 @@ func (w *Warehouse) RemoveStale(names ...string) {
 	}
 }
 
+// OpenAnalyst opens what analysts, kpi and report read: the snapshot of the warehouse at
+// path (or, before the first one, the warehouse itself), read-only and sandboxed (no file
+// access through SQL, configuration locked), with opt's Timezone, MemoryLimit and Threads.
+// It returns the database and the file it opened.
+func OpenAnalyst(path string, opt Options) (*sql.DB, string, error) {
+	snap := SnapshotPath(path)
+	if _, err := os.Stat(snap); err == nil {
+		db, err := OpenReadOnlyWith(snap, opt)
+		return db, snap, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, "", fmt.Errorf("no warehouse at %s yet: run `caseload pull` first", path)
+	}
+	if held, who := Held(path); held {
+		return nil, "", fmt.Errorf("the warehouse is being written (%s) and has no snapshot yet; try again when that has finished", who)
+	}
+	db, err := OpenReadOnlyWith(path, opt)
+	return db, path, err
+}
+
 // OpenReadOnly opens a warehouse or snapshot file for analysts: read-only, no access to
 // files or extensions through SQL, configuration locked.
 func OpenReadOnly(path, timezone string) (*sql.DB, error) {
