@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -217,72 +215,4 @@ func TestHoldLock(t *testing.T) {
 	defer w.Close()
 	os.Stdout.WriteString("held\n")
 	time.Sleep(30 * time.Second)
-}
-
-// TestKilledPull: SIGKILL in the middle of a large pull leaves the warehouse as it was,
-// and the next pull completes normally (acceptance 3).
-func TestKilledPull(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short mode: builds the binary and pulls 1,000,000 rows")
-	}
-	bin := filepath.Join(t.TempDir(), "caseload")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/caseload/caseload/cmd/caseload").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	dir := newDir(t)
-	if _, errs, code := run(t, dir, "pull"); code != 0 {
-		t.Fatal(errs)
-	}
-	big := filepath.Join(dir, "big.csv")
-	gen := exec.Command(bin, "gen", "--cases", "1000000", "--seed", "7", "-o", big)
-	gen.Dir = dir
-	if out, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("gen: %v %s", err, out)
-	}
-	os.WriteFile(filepath.Join(dir, "items.csv"), []byte(items+"QB02,b,,0,20,,\nQB03,c,,20,60,,\nQB04,d,,0,20,,\nQB05,e,,0,20,,\nQB06,f,,0,20,,\nQB07,g,,0,20,,\nQB08,h,,0,20,,\n"), 0o644)
-	state := func() string {
-		out, errs, code := run(t, dir, "sql", "SELECT (SELECT count(*) FROM cases) || '/' || (SELECT count(*) FROM ingest_files) || '/' || (SELECT count(*) FROM rejects) AS s", "--format", "csv")
-		if code != 0 {
-			t.Fatalf("state: %s", errs)
-		}
-		lines := strings.Split(strings.TrimSpace(out), "\n")
-		return strings.TrimSpace(lines[len(lines)-1])
-	}
-	before := state()
-	// Kill it while the merge transaction is writing the warehouse: right after the debug
-	// log says the merge's second statement ran (cases are about to be inserted).
-	cmd := exec.Command(bin, "pull", "--verbose", big)
-	cmd.Dir = dir
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	killed := false
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "file=ingest/merge.sql statement=2") {
-			cmd.Process.Signal(syscall.SIGKILL)
-			killed = true
-			break
-		}
-	}
-	cmd.Wait()
-	if !killed {
-		t.Fatal("never saw the merge start in the debug log")
-	}
-	// The snapshot still says what it said; the warehouse itself too (read it directly).
-	os.Remove(filepath.Join(dir, "caseload.snapshot.duckdb"))
-	if after := state(); after != before {
-		t.Fatalf("killed pull changed the warehouse: %s -> %s", before, after)
-	}
-	out, errs, code := run(t, dir, "pull", big)
-	if code != 0 {
-		t.Fatalf("pull after kill: %d %s %s", code, out, errs)
-	}
-	if after := state(); !strings.HasPrefix(after, "100") {
-		t.Errorf("after the next pull: %s", after)
-	}
 }

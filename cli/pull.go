@@ -64,6 +64,9 @@ func (e *env) openWarehouse(ctx context.Context, cfg *config.Config, purpose str
 func (e *env) pull(ctx context.Context, cfg *config.Config, files []string, force, allOrNothing bool, format string) error {
 	w, err := e.openWarehouse(ctx, cfg, "pull")
 	if err != nil {
+		if ctx.Err() != nil {
+			return &ingest.InterruptedError{Step: "opening the warehouse", Err: context.Cause(ctx)}
+		}
 		return err
 	}
 	defer w.Close()

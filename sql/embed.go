@@ -8,6 +8,7 @@
 //	reference/*.sql          calendar and country-key builders
 //	data/cn-holidays.csv     State Council holidays and make-up working days, 2007–2026
 //	data/countries.csv       ISO 3166-1 codes with English and Chinese names
+//	data/icu-timezones.txt   the time zone names DuckDB's ICU knows (config validation)
 //
 // Go code binds parameters (as DuckDB variables) and moves data; business rules live here.
 package sqlfiles

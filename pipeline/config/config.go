@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ type Config struct {
 	Warehouse   string
 	Items       string
 	Calendar    string // optional holidays override (same columns as the embedded one)
-	MemoryLimit string // DuckDB memory_limit, e.g. "4GB"; "" = DuckDB's default (80% of RAM)
+	MemoryLimit string // DuckDB memory_limit in bytes ("4000000000B"; a percentage is of the memory available when loaded); "" = DuckDB's default (80% of RAM)
 	Threads     int    // DuckDB threads; 0 = DuckDB's default (all cores)
 	Quality     Quality
 	Reports     Reports
@@ -261,6 +262,13 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 	if c.Location, err = time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" || c.Timezone == "Local" {
 		return p.errf(vals["timezone"], "timezone", "%q is not an IANA time zone name (e.g. Asia/Shanghai)", c.Timezone)
 	}
+	if zones := duckdbZones(); !zones[c.Timezone] {
+		msg := fmt.Sprintf("%q is not a time zone DuckDB knows (its ICU data has the IANA names, e.g. Asia/Shanghai)", c.Timezone)
+		if s := zoneSuggestion(c.Timezone, zones); s != "" {
+			msg += fmt.Sprintf("; did you mean %s?", s)
+		}
+		return p.errf(vals["timezone"], "timezone", "%s", msg)
+	}
 	c.Warehouse = filepath.Join(c.Dir, "caseload.duckdb")
 	if n := vals["warehouse"]; n != nil {
 		if c.Warehouse, err = p.path(n, "warehouse", c.Dir); err != nil {
@@ -279,9 +287,14 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 		if c.MemoryLimit, err = p.str(n, "memory_limit"); err != nil {
 			return err
 		}
-		if !validMemory(c.MemoryLimit) {
-			return p.errf(n, "memory_limit", "%q is not a size like 2GB, 512MB or 80%%", c.MemoryLimit)
+		b, ok, err := memoryBytes(c.MemoryLimit, totalMemory)
+		if err != nil {
+			return p.errf(n, "memory_limit", "%q: %v", c.MemoryLimit, err)
 		}
+		if !ok {
+			return p.errf(n, "memory_limit", "%q is not a size like 2GB, 512MiB or 80%% (at least 1MB; units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)", c.MemoryLimit)
+		}
+		c.MemoryLimit = strconv.FormatUint(b, 10) + "B" // DuckDB takes bytes; it refuses percentages
 	}
 	if n := vals["threads"]; n != nil {
 		if err := n.Decode(&c.Threads); err != nil || c.Threads < 1 || c.Threads > 1024 {
@@ -499,23 +512,6 @@ func describe(key string) string {
 		return "path of the approval-item catalogue, e.g. items.csv"
 	}
 	return key
-}
-
-func validMemory(s string) bool {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	if strings.HasSuffix(s, "%") {
-		var f float64
-		_, err := fmt.Sscanf(strings.TrimSuffix(s, "%"), "%g", &f)
-		return err == nil && f > 0 && f <= 100
-	}
-	for _, unit := range []string{"KIB", "MIB", "GIB", "TIB", "KB", "MB", "GB", "TB", "B"} {
-		if strings.HasSuffix(s, unit) {
-			var f float64
-			_, err := fmt.Sscanf(strings.TrimSpace(strings.TrimSuffix(s, unit)), "%g", &f)
-			return err == nil && f > 0
-		}
-	}
-	return false
 }
 
 // IsConfigError reports whether err is a configuration error.

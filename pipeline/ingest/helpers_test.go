@@ -85,7 +85,19 @@ func (p *project) tryPull(opt Options, files ...string) (*Result, error) {
 	if opt.Now == nil {
 		opt.Now = func() time.Time { return p.now }
 	}
-	return Pull(context.Background(), p.w, opt)
+	res, err := Pull(context.Background(), p.w, opt)
+	p.reopen()
+	return res, err
+}
+
+// reopen begins a new generation after a commit, so that p.w.DB reads what was committed.
+func (p *project) reopen() {
+	p.t.Helper()
+	if p.w.DB == nil {
+		if err := p.w.Begin(context.Background()); err != nil {
+			p.t.Fatal(err)
+		}
+	}
 }
 
 // rows runs a query and returns every row as strings.

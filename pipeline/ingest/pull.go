@@ -91,9 +91,11 @@ func (f *FileResult) Err() error { return f.err }
 
 // Result is the outcome of a pull.
 type Result struct {
-	PullID   int64        `json:"pull_id"`
-	Files    []FileResult `json:"files"`
-	Snapshot string       `json:"snapshot,omitempty"`
+	PullID int64        `json:"pull_id"`
+	Files  []FileResult `json:"files"`
+	// Warehouse is the warehouse file the pull committed ("" when nothing was new): analysts
+	// and reports read it from then on.
+	Warehouse string `json:"warehouse,omitempty"`
 }
 
 // Failed lists the files that could not be pulled.
@@ -243,9 +245,89 @@ func (o Options) step(label string) {
 	}
 }
 
-// Pull runs a pull. The returned error is set when nothing was committed (or committing
-// failed); files that failed individually are reported in Result with status "failed".
+// Pull runs a pull in the warehouse's open generation and commits it (w.Commit) when it
+// changed anything: new files merged, or a changed item catalogue. The returned error is set
+// when nothing was committed (or committing failed); files that failed individually are
+// reported in Result with status "failed".
 func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, error) {
+	if w.DB == nil {
+		if err := w.Begin(ctx); err != nil {
+			return nil, err
+		}
+	}
+	rec := &stepRecorder{inner: opt.Progress}
+	opt.Progress = rec
+	res, changed, err := merge(ctx, w, opt)
+	if err != nil && ctx.Err() != nil {
+		return res, &InterruptedError{Step: rec.last, Err: context.Cause(ctx)}
+	}
+	if err != nil || !changed {
+		return res, err // nothing new: the generation is discarded by w.Close
+	}
+	opt.step("committing")
+	defer opt.step("")
+	if err := w.Commit(ctx); err != nil {
+		return nil, err
+	}
+	if opt.Logger != nil {
+		opt.Logger.Debug("committed")
+	}
+	res.Warehouse = w.Path
+	return res, nil
+}
+
+// InterruptedError is a pull stopped by its context (Ctrl-C, SIGTERM, a job's timeout)
+// before it committed: the warehouse is exactly as it was before the pull.
+type InterruptedError struct {
+	Step string // what the pull was doing ("staging and validating incoming/x.csv", "merging …")
+	Err  error  // the context's cause
+}
+
+func (e *InterruptedError) Error() string {
+	what := "the pull was interrupted"
+	if e.Step != "" {
+		what += " while " + e.Step
+	}
+	return what + " (" + e.Err.Error() + "): nothing was committed, the warehouse is as it was before this pull"
+}
+
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
+// stepRecorder passes progress on and remembers the step under way.
+type stepRecorder struct {
+	inner Progress
+	last  string
+}
+
+func (r *stepRecorder) Start(label string, total int64) {
+	r.last = "reading " + label
+	if r.inner != nil {
+		r.inner.Start(label, total)
+	}
+}
+func (r *stepRecorder) Set(done int64) {
+	if r.inner != nil {
+		r.inner.Set(done)
+	}
+}
+func (r *stepRecorder) Finish() {
+	if r.inner != nil {
+		r.inner.Finish()
+	}
+}
+func (r *stepRecorder) Step(label string) {
+	if label != "" {
+		r.last = label
+	}
+	if r.inner != nil {
+		r.inner.Step(label)
+	}
+}
+
+// merge stages, validates and merges the files into the open generation, on one
+// connection that it closes before returning (the generation can only be committed once
+// every connection to it is closed). changed reports whether it wrote anything.
+func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Result, changed bool, err error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -255,53 +337,52 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 	cfg := opt.Config
 	plan, err := planFiles(cfg, opt.Files)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	items, err := warehouse.ReadItems(cfg.Items)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	conn, err := w.DB.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("pull: %w", err)
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	defer conn.Close()
 	// Temp objects would outlive the pull on this pooled connection (in a long-running
 	// process, the whole staged data): drop them however the pull ends.
 	defer dropTemp(conn, len(plan))
-	w.RemoveStale()
 	opt.tempDir = w.TempDir()
 	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/functions.sql")); err != nil {
-		return nil, fmt.Errorf("pull: parsing functions: %w", err)
+		return nil, false, fmt.Errorf("pull: parsing functions: %w", err)
 	}
 	// Validation (at staging) reads the pull time and the catalogue this pull loads.
 	pullTime := opt.Now()
 	if err := setFixedOffset(ctx, conn, w.Timezone(), pullTime); err != nil {
-		return nil, fmt.Errorf("pull: %w", err)
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, "SET VARIABLE pull_time = ?::TIMESTAMPTZ", pullTime); err != nil {
-		return nil, fmt.Errorf("pull: %w", err)
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	if err := stageItems(ctx, conn, items); err != nil {
-		return nil, fmt.Errorf("pull: %w", err)
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/lookups.sql")); err != nil {
-		return nil, fmt.Errorf("pull: lookups: %w", err)
+		return nil, false, fmt.Errorf("pull: lookups: %w", err)
 	}
-	res := &Result{}
+	res = &Result{}
 	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(pull_id), 0) + 1 FROM ingest_files").Scan(&res.PullID); err != nil {
-		return nil, fmt.Errorf("pull: %w", err)
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	known := map[string]string{}
 	rows, err := conn.QueryContext(ctx, "SELECT sha256, path || ' (pulled ' || strftime(pulled_at, '%Y-%m-%d %H:%M') || ')' FROM ingest_files")
 	if err != nil {
-		return nil, fmt.Errorf("pull: %w", err)
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	for rows.Next() {
 		var sha, what string
 		if err := rows.Scan(&sha, &what); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, false, err
 		}
 		known[sha] = what
 	}
@@ -319,13 +400,13 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 		sf, err := stageFile(ctx, conn, p, k, fr, known, opt)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, false, ctx.Err()
 			}
 			fr.Status, fr.Error, fr.err = "failed", err.Error(), err
 			opt.Logger.Warn("file not pulled", "file", p.display, "err", err)
 			if opt.AllOrNothing {
 				res.Files = res.Files[:k+1]
-				return res, fmt.Errorf("nothing pulled (--all-or-nothing): %w", err)
+				return res, false, fmt.Errorf("nothing pulled (--all-or-nothing): %w", err)
 			}
 			continue
 		}
@@ -335,18 +416,16 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 		}
 	}
 
-	defer opt.step("")
-
 	// Phase 2: one transaction. Every validated row has its line, so the merge need not
 	// keep the order rows are produced in; letting DuckDB write them in any order makes the
 	// insert into cases parallel (0.3 s less per million rows). Staging (above) must keep
 	// the order: there the line numbers come from the validated table's rowid.
 	if _, err := conn.ExecContext(ctx, "SET SESSION preserve_insertion_order = false"); err != nil {
-		return nil, fmt.Errorf("pull: %w", err)
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("pull: %w", err)
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	commit := false
 	defer func() {
@@ -354,34 +433,38 @@ func Pull(ctx context.Context, w *warehouse.Warehouse, opt Options) (*Result, er
 			tx.Rollback()
 		}
 	}()
+	itemsBefore, err := itemsDigest(ctx, tx)
+	if err != nil {
+		return nil, false, fmt.Errorf("pull: %w", err)
+	}
 	if err := warehouse.LoadItems(ctx, tx, items); err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	itemsAfter, err := itemsDigest(ctx, tx)
+	if err != nil {
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET VARIABLE pull_id = %d::BIGINT", res.PullID)); err != nil {
-		return nil, fmt.Errorf("pull: %w", err)
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	for _, sf := range staged {
 		opt.step("merging " + sf.plan.display)
 		if err := mergeFile(ctx, tx, sf, res.PullID, pullTime, opt.Logger); err != nil {
-			return nil, fmt.Errorf("pull %s: %w", sf.plan.display, err)
+			return nil, false, fmt.Errorf("pull %s: %w", sf.plan.display, err)
 		}
 	}
-	opt.step("committing")
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("pull: commit: %w", err)
+		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	commit = true
-	opt.Logger.Debug("committed")
-	if len(staged) > 0 {
-		opt.step("publishing the analyst snapshot")
-		snap, err := w.PublishSnapshot(ctx)
-		if err != nil {
-			return res, err
-		}
-		res.Snapshot = snap
-		opt.Logger.Debug("snapshot published", "path", snap)
-	}
-	return res, nil
+	return res, len(staged) > 0 || itemsBefore != itemsAfter, nil
+}
+
+// itemsDigest is a digest of the item catalogue in the warehouse ("" when empty).
+func itemsDigest(ctx context.Context, q warehouse.Querier) (string, error) {
+	var d sql.NullString
+	err := q.QueryRowContext(ctx, "SELECT md5(string_agg(to_json(items)::VARCHAR, '\n' ORDER BY item_code)) FROM items").Scan(&d)
+	return d.String, err
 }
 
 // mergeFile validates and merges one staged file inside the pull transaction.

@@ -16,7 +16,7 @@ import (
 func TestDemoFigures(t *testing.T) {
 	_, cfg := demotest.Warehouse(t)
 	ctx := context.Background()
-	db, err := warehouse.OpenReadOnly(warehouse.SnapshotPath(cfg.Warehouse), cfg.Timezone)
+	db, err := warehouse.OpenReadOnly(cfg.Warehouse, cfg.Timezone)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,7 @@ func (f *fixture) pull(t testing.TB, files ...string) {
 	if f.db != nil {
 		f.db.Close()
 	}
-	db, err := warehouse.OpenReadOnly(warehouse.SnapshotPath(f.cfg.Warehouse), f.cfg.Timezone)
+	db, err := warehouse.OpenReadOnly(f.cfg.Warehouse, f.cfg.Timezone)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // that month — on a fresh read-only connection, with only the warehouse's own macros.
 func TestKPIMonthlyView(t *testing.T) {
 	f := newFixture(t, testdata("fixture", "items.csv"), fixtureFiles()...)
-	db, err := warehouse.OpenReadOnly(warehouse.SnapshotPath(f.cfg.Warehouse), testTZ)
+	db, err := warehouse.OpenReadOnly(f.cfg.Warehouse, testTZ)
 	if err != nil {
 		t.Fatal(err)
 	}

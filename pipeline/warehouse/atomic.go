@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 )
 
 // copyFileAtomic copies src to a temporary file beside dst, syncs it and renames it into
@@ -57,29 +56,4 @@ func WriteAtomic(dst string, perm os.FileMode, write func(w io.Writer) error) (e
 		d.Close()
 	}
 	return nil
-}
-
-// StateDir is the directory caseload owns beside a warehouse (".caseload"): temporary files,
-// generations being written and run records live there, so that every start can clean what
-// a killed run left and nothing lands in /tmp.
-func StateDir(warehousePath string) string {
-	return filepath.Join(filepath.Dir(warehousePath), ".caseload")
-}
-
-// ScratchDir is where any caseload process working on the warehouse at warehousePath keeps
-// temporary files (transcoded inputs, DuckDB spill files, excelize's streaming files). It is
-// created (mode 0700) if needed. Each process should use its own subdirectory (see
-// ProcessScratchDir) so a start can remove what dead processes left.
-func ScratchDir(warehousePath string) string {
-	return filepath.Join(StateDir(warehousePath), "tmp")
-}
-
-// ProcessScratchDir is this process's own scratch directory under ScratchDir, created
-// (mode 0700) on first use: "<dir>/.caseload/tmp/<pid>".
-func ProcessScratchDir(warehousePath string) (string, error) {
-	d := filepath.Join(ScratchDir(warehousePath), strconv.Itoa(os.Getpid()))
-	if err := os.MkdirAll(d, 0o700); err != nil {
-		return "", fmt.Errorf("scratch directory %s: %w", d, err)
-	}
-	return d, nil
 }

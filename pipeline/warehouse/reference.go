@@ -27,10 +27,10 @@ import (
 // and the analyst views over them (sql/reference/kpi_views.sql), whenever the embedded SQL
 // differs from what the warehouse has: stored views cannot use TEMP macros, and the rules
 // must exist once, in sql/kpi.
-func (w *Warehouse) refreshKPI(ctx context.Context) error {
+func (w *Warehouse) refreshKPI(ctx context.Context) (bool, error) {
 	entries, err := fs.ReadDir(sqlfiles.FS, "kpi")
 	if err != nil {
-		return err
+		return false, err
 	}
 	var files []string
 	for _, e := range entries {
@@ -46,9 +46,9 @@ func (w *Warehouse) refreshKPI(ctx context.Context) error {
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	if old, err := Meta(ctx, w.DB, "kpi_sql_sha256"); err != nil || old == sum {
-		return err
+		return false, err
 	}
-	return w.inTx(ctx, func(tx *sql.Tx) error {
+	return true, w.inTx(ctx, func(tx *sql.Tx) error {
 		for _, f := range files {
 			text := strings.ReplaceAll(sqlfiles.MustRead(f), "CREATE OR REPLACE TEMP MACRO", "CREATE OR REPLACE MACRO")
 			if _, err := tx.ExecContext(ctx, text); err != nil {
@@ -61,14 +61,14 @@ func (w *Warehouse) refreshKPI(ctx context.Context) error {
 
 // refreshReference (re)loads countries and the holiday calendar when the embedded data, the
 // project's override file or the office timezone changed since the last load.
-func (w *Warehouse) refreshReference(ctx context.Context) error {
+func (w *Warehouse) refreshReference(ctx context.Context) (bool, error) {
 	countries, _ := sqlfiles.FS.ReadFile("data/countries.csv")
 	holidays, _ := sqlfiles.FS.ReadFile("data/cn-holidays.csv")
 	var override []byte
 	if w.opt.CalendarOverride != "" {
 		b, err := os.ReadFile(w.opt.CalendarOverride)
 		if err != nil {
-			return fmt.Errorf("calendar: %w", err)
+			return false, fmt.Errorf("calendar: %w", err)
 		}
 		override = b
 	}
@@ -79,16 +79,16 @@ func (w *Warehouse) refreshReference(ctx context.Context) error {
 	sum := hex.EncodeToString(h.Sum(nil))
 	old, err := Meta(ctx, w.DB, "reference_sha256")
 	if err != nil {
-		return err
+		return false, err
 	}
 	oldTZ, err := Meta(ctx, w.DB, "timezone")
 	if err != nil {
-		return err
+		return false, err
 	}
 	if old == sum && oldTZ == w.opt.Timezone {
-		return nil
+		return false, nil
 	}
-	return w.inTx(ctx, func(tx *sql.Tx) error {
+	return true, w.inTx(ctx, func(tx *sql.Tx) error {
 		if old != sum {
 			if err := loadCountries(ctx, tx, countries); err != nil {
 				return fmt.Errorf("countries: %w", err)

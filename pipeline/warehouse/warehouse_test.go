@@ -175,6 +175,9 @@ func TestTimezoneChangeRecomputesLocalDates(t *testing.T) {
 		VALUES ('A', 'QB01', TIMESTAMPTZ '2022-10-31 16:30:00+00', 'received', 'window', false, DATE '2022-11-01', 1, 'x', 2)`); err != nil {
 		t.Fatal(err)
 	}
+	if err := w.Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	w.Close()
 	w = open(t, path, Options{Timezone: "UTC"})
 	defer w.Close()

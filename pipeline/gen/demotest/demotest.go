@@ -17,8 +17,8 @@ import (
 // PullTime is the pull time the demo is pulled at (after the dataset's last case).
 var pullTime = time.Date(2022, 12, 1, 9, 0, 0, 0, time.UTC)
 
-// Warehouse writes the demo project into a temporary directory and pulls it. The
-// warehouse is closed when the test ends. It skips the test in -short mode.
+// Warehouse writes the demo project into a temporary directory and pulls it; w.DB then
+// reads the committed data. The warehouse is closed when the test ends. It skips the test in -short mode.
 func Warehouse(t testing.TB) (*warehouse.Warehouse, *config.Config) {
 	t.Helper()
 	if testing.Short() {
@@ -39,6 +39,10 @@ func Warehouse(t testing.TB) (*warehouse.Warehouse, *config.Config) {
 	}
 	t.Cleanup(func() { w.Close() })
 	if _, err := ingest.Pull(ctx, w, ingest.Options{Config: cfg, Now: func() time.Time { return pullTime }}); err != nil {
+		t.Fatal(err)
+	}
+	// The pull committed its generation; w.DB reads a new one (a copy of what was committed).
+	if err := w.Begin(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return w, cfg
