@@ -99,10 +99,8 @@ func (e *env) pull(ctx context.Context, cfg *config.Config, files []string, forc
 		}
 		return &exitError{code: ExitFailure, err: fmt.Errorf("%d file(s) not pulled (the others were):\n  %s", len(failed), strings.Join(msgs, "\n  "))}
 	}
-	read, _, _, rejected := res.Totals()
-	if read > 0 && float64(rejected)/float64(read) > cfg.Quality.MaxRejectRatio {
-		return &exitError{code: ExitQuality, err: fmt.Errorf("data-quality gate: %d of %d rows rejected (%.1f%%), above quality.max_reject_ratio %.1f%%; see `caseload sql \"SELECT * FROM reject_reasons\"`",
-			rejected, read, 100*float64(rejected)/float64(read), 100*cfg.Quality.MaxRejectRatio)}
+	if err := res.CheckQuality(cfg.Quality.MaxRejectRatio); err != nil {
+		return &exitError{code: ExitQuality, err: err}
 	}
 	return nil
 }

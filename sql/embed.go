@@ -5,6 +5,7 @@
 //	ingest/*.sql             validation and normalisation of staged rows, merge into cases
 //	kpi/*.sql                KPI queries, one file per group, bilingual header per figure
 //	reports/*.sql            report-only queries (data quality, backlog details)
+//	jobs/*.sql               the run ledger's rules (interrupted runs)
 //	reference/*.sql          calendar and country-key builders
 //	data/cn-holidays.csv     State Council holidays and make-up working days, 2007–2026
 //	data/countries.csv       ISO 3166-1 codes with English and Chinese names
@@ -17,7 +18,7 @@ import "embed"
 
 // FS is the embedded tree (paths as above).
 //
-//go:embed migrations ingest reference kpi reports data
+//go:embed migrations ingest reference kpi reports data jobs
 var FS embed.FS
 
 // MustRead returns the text of an embedded file; it panics on a missing name, which is a

@@ -19,6 +19,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/caseload/caseload/pipeline/period"
 )
 
 // FileName is the name commands look for in the working directory.
@@ -47,6 +49,7 @@ type Config struct {
 	Reports     Reports
 	Sources     []Source
 	Jobs        []Job
+	HistoryDays int // job_runs older than this many days are pruned (default 730)
 }
 
 // Quality is the data-quality gate: a pull whose rejected share exceeds MaxRejectRatio
@@ -79,6 +82,9 @@ type Job struct {
 	Steps        []string
 	Formats      []string
 	Out          string // output directory pattern, may contain {period}; absolute when not templated at start
+	Deliver      []string // names from deliveries: (§11)
+	Catchup      string   // latest (default) | all | none: ticks missed while caseload was down
+	MaxCatchup   int      // at most this many catch-up runs per start-up with catchup: all (default 5)
 	Retries      int
 	RetryBackoff time.Duration
 	Timeout      time.Duration
@@ -112,7 +118,7 @@ var encodings = []string{"auto", "utf-8", "gb18030", "gbk"}
 var formats = []string{"auto", "csv", "xlsx", "json", "ndjson", "parquet"}
 
 // Steps accepted in jobs.
-var steps = []string{"pull", "report"}
+var steps = []string{"pull", "report", "deliver"}
 
 // ReportFormats accepted in jobs and by `caseload report`.
 var reportFormats = []string{"xlsx", "html", "json"}
@@ -235,7 +241,7 @@ func (p *parser) path(n *yaml.Node, key, dir string) (string, error) {
 	return filepath.Join(dir, s), nil
 }
 
-var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "reports", "sources", "jobs"}
+var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "reports", "sources", "jobs", "history_days"}
 
 func (p *parser) top(c *Config, root *yaml.Node) error {
 	vals, _, err := p.mapping(root, "", topKeys)
@@ -338,6 +344,12 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 			return err
 		}
 	}
+	c.HistoryDays = 730
+	if n := vals["history_days"]; n != nil {
+		if err := n.Decode(&c.HistoryDays); err != nil || c.HistoryDays < 1 || c.HistoryDays > 36500 {
+			return p.errf(n, "history_days", "expected a whole number of days from 1 to 36500 (job_runs older than this are pruned; default 730)")
+		}
+	}
 	if n := vals["jobs"]; n != nil {
 		if err := p.jobs(c, n); err != nil {
 			return err
@@ -425,7 +437,7 @@ func (p *parser) sources(c *Config, n *yaml.Node) error {
 	return nil
 }
 
-var jobKeys = []string{"name", "schedule", "period", "steps", "formats", "out", "retries", "retry_backoff", "timeout"}
+var jobKeys = []string{"name", "schedule", "period", "steps", "formats", "out", "deliver", "catchup", "max_catchup", "retries", "retry_backoff", "timeout"}
 
 // CronParser is the parser the scheduler uses: 5 fields plus @descriptors.
 func CronParser() cron.Parser {
@@ -448,7 +460,7 @@ func (p *parser) jobs(c *Config, n *yaml.Node) error {
 				return p.errf(jn, where+"."+req, "missing required key")
 			}
 		}
-		j := Job{Period: "previous-month", Formats: []string{"xlsx", "html", "json"}, RetryBackoff: time.Minute, Timeout: time.Hour}
+		j := Job{Period: "previous-month", Formats: []string{"xlsx", "html", "json"}, Catchup: "latest", MaxCatchup: 5, RetryBackoff: 5 * time.Minute, Timeout: time.Hour}
 		if j.Name, err = p.str(vals["name"], where+".name"); err != nil {
 			return err
 		}
@@ -466,6 +478,25 @@ func (p *parser) jobs(c *Config, n *yaml.Node) error {
 			if j.Period, err = p.str(m, where+".period"); err != nil {
 				return err
 			}
+			if !period.IsRelative(j.Period) {
+				if _, perr := period.Parse(j.Period); perr != nil {
+					return p.errf(m, where+".period", "%q is not a period: expected a rule (%s) or a fixed period (e.g. 2022-10)", j.Period, strings.Join(period.Rules(), ", "))
+				}
+			}
+			j.Period = strings.ToLower(j.Period)
+		}
+		if m := vals["catchup"]; m != nil {
+			if j.Catchup, err = p.str(m, where+".catchup"); err != nil {
+				return err
+			}
+			if !slices.Contains([]string{"latest", "all", "none"}, j.Catchup) {
+				return p.errf(m, where+".catchup", "%q is not one of: latest, all, none (what to do with ticks missed while caseload was not running)", j.Catchup)
+			}
+		}
+		if m := vals["max_catchup"]; m != nil {
+			if err := m.Decode(&j.MaxCatchup); err != nil || j.MaxCatchup < 0 || j.MaxCatchup > 1000 {
+				return p.errf(m, where+".max_catchup", "expected a whole number from 0 to 1000")
+			}
 		}
 		if j.Steps, err = p.strList(vals["steps"], where+".steps", steps); err != nil {
 			return err
@@ -474,6 +505,17 @@ func (p *parser) jobs(c *Config, n *yaml.Node) error {
 			if j.Formats, err = p.strList(m, where+".formats", reportFormats); err != nil {
 				return err
 			}
+		}
+		if m := vals["deliver"]; m != nil {
+			if j.Deliver, err = p.strList(m, where+".deliver", nil); err != nil {
+				return err
+			}
+		}
+		switch hasStep := slices.Contains(j.Steps, "deliver"); {
+		case hasStep && len(j.Deliver) == 0:
+			return p.errf(vals["steps"], where+".deliver", "the deliver step needs a list of deliveries, e.g. deliver: [officials] (names from deliveries:)")
+		case !hasStep && len(j.Deliver) > 0:
+			return p.errf(vals["deliver"], where+".steps", "deliver: is given but steps has no deliver step; add it, e.g. steps: [pull, report, deliver]")
 		}
 		j.Out = c.Reports.Out
 		if m := vals["out"]; m != nil {

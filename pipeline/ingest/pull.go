@@ -120,6 +120,27 @@ func (r *Result) Totals() (read, accepted, superseded, rejected int64) {
 	return
 }
 
+// QualityError is a failed data-quality gate (SPEC §10, exit code 3): more rows rejected
+// than quality.max_reject_ratio allows. The pull itself is committed: rejects are data too.
+type QualityError struct {
+	Rejected, Read int64
+	MaxRatio       float64
+}
+
+func (e *QualityError) Error() string {
+	return fmt.Sprintf("data-quality gate: %d of %d rows rejected (%.1f%%), above quality.max_reject_ratio %.1f%%; see `caseload sql \"SELECT * FROM reject_reasons\"`",
+		e.Rejected, e.Read, 100*float64(e.Rejected)/float64(e.Read), 100*e.MaxRatio)
+}
+
+// CheckQuality returns a *QualityError when the share of rejected rows exceeds maxRatio.
+func (r *Result) CheckQuality(maxRatio float64) error {
+	read, _, _, rejected := r.Totals()
+	if read > 0 && float64(rejected)/float64(read) > maxRatio {
+		return &QualityError{Rejected: rejected, Read: read, MaxRatio: maxRatio}
+	}
+	return nil
+}
+
 // FileError is a malformed or unreadable file.
 type FileError struct {
 	Path string

@@ -47,3 +47,8 @@ func Resolve(s string, now time.Time, loc *time.Location) (Period, error) {
 	}
 	return p, nil
 }
+
+// Rules lists the relative rules Resolve accepts.
+func Rules() []string {
+	return []string{PreviousMonth, PreviousQuarter, PreviousHalf, PreviousYear, YearToDate, MonthToDate}
+}

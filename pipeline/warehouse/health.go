@@ -49,6 +49,10 @@ func (e *DamagedError) Error() string {
 
 func (e *DamagedError) Unwrap() error { return e.Err }
 
+// Check says what is wrong with a warehouse file that cannot be a DuckDB database (a
+// *DamagedError), judged by its header; nil for a sound-looking one.
+func Check(path string) error { return checkFile(path) }
+
 // duckdbMagic sits at byte 8 of every DuckDB database file.
 var duckdbMagic = []byte("DUCK")
 

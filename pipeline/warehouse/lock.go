@@ -13,7 +13,8 @@ import (
 // names the holder. The kernel drops the lock when the process dies, so a killed pull never
 // leaves a stale lock behind; the file itself may stay and is reused.
 type Lock struct {
-	f *os.File
+	f     *os.File
+	since time.Time
 }
 
 // AcquireLock takes the writer lock without waiting.
@@ -34,12 +35,18 @@ func AcquireLock(warehouse, purpose string) (*Lock, error) {
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
+	l := &Lock{f: f, since: time.Now()}
+	l.setPurpose(purpose)
+	return l, nil
+}
+
+// setPurpose writes the holder's description into the lock file.
+func (l *Lock) setPurpose(purpose string) {
 	if purpose == "" {
 		purpose = "caseload"
 	}
-	_ = f.Truncate(0)
-	_, _ = f.WriteAt([]byte(fmt.Sprintf("PID %d (caseload %s since %s)\n", os.Getpid(), purpose, time.Now().Format(time.RFC3339))), 0)
-	return &Lock{f: f}, nil
+	_ = l.f.Truncate(0)
+	_, _ = l.f.WriteAt([]byte(fmt.Sprintf("PID %d (caseload %s since %s)\n", os.Getpid(), purpose, l.since.Format(time.RFC3339))), 0)
 }
 
 // Release drops the lock.

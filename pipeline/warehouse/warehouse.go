@@ -63,6 +63,8 @@ import (
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	sqlfiles "github.com/caseload/caseload/sql"
 )
 
 // Options configures Open.
@@ -89,6 +91,10 @@ type Warehouse struct {
 	lock    *Lock
 	log     *slog.Logger
 	gen     string // the generation file behind DB ("" when none is open)
+
+	// Interrupted lists the runs this open found left `running` by a process that died and
+	// marked `interrupted` (sql/jobs/interrupted.sql): the caller alerts on them.
+	Interrupted []InterruptedRun
 	seq     int
 	scratch string
 }
@@ -165,6 +171,10 @@ func (w *Warehouse) setup(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	interrupted, err := w.markInterrupted(ctx)
+	if err != nil {
+		return false, err
+	}
 	refreshed, err := w.refreshReference(ctx)
 	if err != nil {
 		return false, err
@@ -173,7 +183,43 @@ func (w *Warehouse) setup(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("warehouse %s: %w", w.Path, err)
 	}
-	return created || migrated || refreshed || kpi, nil
+	return created || migrated || interrupted || refreshed || kpi, nil
+}
+
+// InterruptedRun is a job run found `running` at open, whose process is gone.
+type InterruptedRun struct {
+	RunID   int64
+	Job     string
+	Period  string
+	Attempt int
+	Error   string
+}
+
+// markInterrupted turns the runs left `running` by dead processes into `interrupted`: this
+// process holds the writer lock, which every run holds from start to end.
+func (w *Warehouse) markInterrupted(ctx context.Context) (bool, error) {
+	rows, err := w.DB.QueryContext(ctx, sqlfiles.MustRead("jobs/interrupted.sql"))
+	if err != nil {
+		return false, fmt.Errorf("warehouse %s: interrupted runs: %w", w.Path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r InterruptedRun
+		if err := rows.Scan(&r.RunID, &r.Job, &r.Period, &r.Attempt, &r.Error); err != nil {
+			return false, err
+		}
+		w.Interrupted = append(w.Interrupted, r)
+		w.log.Warn("a run was interrupted: its process ended without finishing it", "run", r.RunID, "job", r.Job, "period", r.Period)
+	}
+	return len(w.Interrupted) > 0, rows.Err()
+}
+
+// SetPurpose rewrites what the lock file says the holder is doing (e.g. once a run has its
+// id), so that a busy message names it.
+func (w *Warehouse) SetPurpose(purpose string) {
+	if w.lock != nil {
+		w.lock.setPurpose(purpose)
+	}
 }
 
 // Close discards a generation that was not committed, removes this process's scratch
