@@ -81,7 +81,7 @@ type Job struct {
 	Period       string
 	Steps        []string
 	Formats      []string
-	Out          string // output directory pattern, may contain {period}; absolute when not templated at start
+	Out          string   // output directory pattern, may contain {period}; absolute when not templated at start
 	Deliver      []string // names from deliveries: (§11)
 	Catchup      string   // latest (default) | all | none: ticks missed while caseload was down
 	MaxCatchup   int      // at most this many catch-up runs per start-up with catchup: all (default 5)

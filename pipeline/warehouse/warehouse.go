@@ -87,16 +87,16 @@ type Warehouse struct {
 	DB   *sql.DB
 	Path string
 
-	opt     Options
-	lock    *Lock
-	log     *slog.Logger
-	gen     string // the generation file behind DB ("" when none is open)
+	opt  Options
+	lock *Lock
+	log  *slog.Logger
+	gen  string // the generation file behind DB ("" when none is open)
 
 	// Interrupted lists the runs this open found left `running` by a process that died and
 	// marked `interrupted` (sql/jobs/interrupted.sql): the caller alerts on them.
 	Interrupted []InterruptedRun
-	seq     int
-	scratch string
+	seq         int
+	scratch     string
 }
 
 // Open takes the writer lock, checks the warehouse file, removes what killed runs left in
