@@ -2,6 +2,9 @@
 // streams and returns the exit code, so the whole CLI runs in tests.
 //
 // Exit codes (SPEC §10): 0 success, 1 failure, 2 usage error, 3 data-quality gate failed.
+// Usage errors are the caller's: an unknown command, flag or flag value, a missing or extra
+// argument, a bad --period, no caseload.yaml, or a --config file that does not exist. A
+// caseload.yaml that exists but is invalid is a failure (1), like any other bad input file.
 package cli
 
 import (
@@ -9,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 
@@ -70,7 +74,18 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	var err error
+	// cobra reports an unknown command while finding the command, as a plain error: find it
+	// first (with cobra's own help and completion commands in place, as Execute adds them),
+	// so that it is a usage error like the other mistakes in calling caseload.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd(args...)
+	completing := len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd)
+	if _, _, ferr := root.Find(args); ferr != nil && !completing {
+		err = &usageError{fmt.Errorf("%w (see 'caseload --help')", ferr)}
+	} else {
+		err = root.ExecuteContext(ctx)
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -132,7 +147,26 @@ or try 'caseload demo').`,
 		newKPICmd(e),
 		newReportCmd(e),
 	)
+	argsAreUsage(root)
 	return root
+}
+
+// argsAreUsage makes a wrong number of arguments, to c and every command under it, a usage
+// error (exit 2) that shows how the command is called.
+func argsAreUsage(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		argsAreUsage(sub)
+	}
+	check := c.Args
+	if check == nil {
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &usageError{fmt.Errorf("%s: %w; usage: %s (see '%s --help')", cmd.CommandPath(), err, cmd.UseLine(), cmd.CommandPath())}
+		}
+		return nil
+	}
 }
 
 func (e *env) setup() error {
@@ -165,6 +199,14 @@ func (e *env) loadConfig() (*config.Config, error) {
 	path, err := config.Find(e.configPath)
 	if err != nil {
 		return nil, &usageError{err}
+	}
+	if e.configPath != "" {
+		// A --config naming no file is a mistake in the call, not a broken project.
+		if st, err := os.Stat(e.configPath); errors.Is(err, fs.ErrNotExist) {
+			return nil, usagef("--config %s: no such file (create a project with `caseload init DIR`)", e.configPath)
+		} else if err == nil && st.IsDir() {
+			return nil, usagef("--config %s: is a directory; name the project's caseload.yaml", e.configPath)
+		}
 	}
 	c, err := config.Load(path)
 	if err != nil {
