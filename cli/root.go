@@ -15,12 +15,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports/textwidth"
 )
 
 // Exit codes.
@@ -89,8 +91,18 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(stderr, "caseload: "+err.Error())
+	fmt.Fprintln(stderr, "caseload: "+safeLines(err.Error()))
 	return exitCode(err)
+}
+
+// safeLines passes each line of an error message through textwidth.Safe: messages quote
+// file names and values from data, which must not reach the terminal as escape sequences.
+func safeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = textwidth.Safe(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func exitCode(err error) int {
