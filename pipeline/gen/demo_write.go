@@ -126,7 +126,10 @@ func WriteDemo(ctx context.Context, dir string) ([]DemoFile, error) {
 			}
 		}
 		note := w.note
-		if bad > 0 {
+		switch {
+		case bad == 1:
+			note += "; 1 deliberately bad row"
+		case bad > 1:
 			note += fmt.Sprintf("; %d deliberately bad rows", bad)
 		}
 		out = append(out, DemoFile{Path: p, Rows: n, Note: note})
