@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 )
@@ -8,7 +9,7 @@ import (
 // TestCountriesUpgrade opens a warehouse shaped as before migration 005 (countries with
 // alias_zh; cases matched with the old table, whose 柬埔塞 typo left 柬埔寨 unrecognised)
 // and checks that the next open migrates the table, loads the corrected list and matches
-// the existing cases again.
+// the existing cases again — in the analyst snapshot too, which kpi and report read.
 func TestCountriesUpgrade(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "w.duckdb")
 	w := open(t, path, Options{})
@@ -33,9 +34,24 @@ func TestCountriesUpgrade(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
+	if _, err := w.PublishSnapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	w.Close()
 	w = open(t, path, Options{})
 	defer w.Close()
+	snap, err := OpenReadOnly(SnapshotPath(path), "Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	var inSnapshot string
+	if err := snap.QueryRow(`SELECT string_agg(case_id || '=' || coalesce(country, '-'), ' ' ORDER BY case_id) || ' ' || (SELECT name_zh_hant FROM countries WHERE alpha2 = 'KH') FROM cases`).Scan(&inSnapshot); err != nil {
+		t.Fatal(err)
+	}
+	if want := "A=KH B=- C=KH D=GB E=- F=- 柬埔寨"; inSnapshot != want {
+		t.Errorf("snapshot after the upgrade: %s, want %s", inSnapshot, want)
+	}
 	got := one(t, w, `SELECT string_agg(case_id || '=' || coalesce(country, '-'), ' ' ORDER BY case_id) FROM cases`)
 	if want := "A=KH B=- C=KH D=GB E=- F=-"; got != want {
 		t.Errorf("cases after the upgrade: %s, want %s", got, want)

@@ -61,7 +61,10 @@ func (w *Warehouse) refreshKPI(ctx context.Context) error {
 }
 
 // refreshReference (re)loads countries and the holiday calendar when the embedded data, the
-// project's override file or the office timezone changed since the last load.
+// project's override file or the office timezone changed since the last load, and then
+// republishes the analyst snapshot, if there is one: kpi, report and sql read the snapshot,
+// which must not keep the old countries, calendar or local dates until the next pull that
+// brings a new file (after an upgrade to a corrected country list, say).
 func (w *Warehouse) refreshReference(ctx context.Context) error {
 	countries, _ := sqlfiles.FS.ReadFile("data/countries.csv")
 	holidays, _ := sqlfiles.FS.ReadFile("data/cn-holidays.csv")
@@ -89,8 +92,21 @@ func (w *Warehouse) refreshReference(ctx context.Context) error {
 	if old == sum && oldTZ == w.opt.Timezone {
 		return nil
 	}
+	if err := w.reloadReference(ctx, old != sum, oldTZ, sum, countries, holidays, override); err != nil {
+		return err
+	}
+	if _, err := os.Stat(SnapshotPath(w.Path)); err == nil {
+		if _, err := w.PublishSnapshot(ctx); err != nil {
+			return fmt.Errorf("reference data changed: %w", err)
+		}
+	}
+	return nil
+}
+
+// reloadReference does refreshReference's loading, in one transaction.
+func (w *Warehouse) reloadReference(ctx context.Context, changed bool, oldTZ, sum string, countries, holidays, override []byte) error {
 	return w.inTx(ctx, func(tx *sql.Tx) error {
-		if old != sum {
+		if changed {
 			if err := loadCountries(ctx, tx, countries); err != nil {
 				return fmt.Errorf("countries: %w", err)
 			}
