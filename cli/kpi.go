@@ -18,7 +18,7 @@ func newKPICmd(e *env) *cobra.Command {
 	var periodFlag, format string
 	cmd := &cobra.Command{
 		Use:   "kpi --period P [--format json|table|csv]",
-		Short: "Compute the figures of a period (SPEC §5) from the warehouse snapshot",
+		Short: "Compute the figures of a period from the warehouse snapshot",
 		Long: `Compute every figure of a period from the analyst snapshot (so it never waits for a
 running pull) and print it:
 

@@ -3,13 +3,16 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/ingest"
@@ -83,7 +86,7 @@ func (e *env) pull(ctx context.Context, cfg *config.Config, files []string, forc
 				return err
 			}
 		} else if !e.quiet || err != nil {
-			printPullSummary(e.stdout, res)
+			printPullSummary(e.stdout, res, terminalWidth(e.stdout))
 		}
 	}
 	if err != nil {
@@ -93,11 +96,7 @@ func (e *env) pull(ctx context.Context, cfg *config.Config, files []string, forc
 		e.log.Warn("nothing to pull: no files match the configured sources", "sources", strings.Join(cfg.SortedSourceNames(), ", "))
 	}
 	if failed := res.Failed(); len(failed) > 0 {
-		var msgs []string
-		for _, f := range failed {
-			msgs = append(msgs, f.Error)
-		}
-		return &exitError{code: ExitFailure, err: fmt.Errorf("%d file(s) not pulled (the others were):\n  %s", len(failed), strings.Join(msgs, "\n  "))}
+		return &exitError{code: ExitFailure, err: failedFilesError(res, failed)}
 	}
 	if err := res.CheckQuality(cfg.Quality.MaxRejectRatio); err != nil {
 		return &exitError{code: ExitQuality, err: err}
@@ -105,39 +104,35 @@ func (e *env) pull(ctx context.Context, cfg *config.Config, files []string, forc
 	return nil
 }
 
-func printPullSummary(w io.Writer, res *ingest.Result) {
-	t := &table{header: []string{"file", "status", "read", "accepted", "superseded", "rejected", "top reasons"}, right: map[int]bool{2: true, 3: true, 4: true, 5: true}}
-	var tr, ta, ts, tj int64
+// failedFilesError lists each file that could not be pulled with its error (which names the
+// file), once: the summary table only says "error below".
+func failedFilesError(res *ingest.Result, failed []ingest.FileResult) error {
+	pulled := int64(0)
 	for _, f := range res.Files {
-		reasons := []string{}
-		for _, r := range f.TopReasons {
-			reasons = append(reasons, fmt.Sprintf("%s %d", r.Reason, r.Rows))
-		}
-		if f.UnrecognisedCountry > 0 {
-			reasons = append(reasons, fmt.Sprintf("(unrecognised_country %d, kept)", f.UnrecognisedCountry))
-		}
-		status := f.Status
-		note := strings.Join(reasons, ", ")
-		switch f.Status {
-		case "skipped":
-			note = f.Note
-		case "failed":
-			note = f.Error
-		}
-		if f.Replaced > 0 {
-			note = strings.TrimSpace(note + fmt.Sprintf(" (replaced %s earlier versions)", num(f.Replaced)))
-		}
 		if f.Status == "pulled" {
-			t.add(f.Path, status, num(f.RowsRead), num(f.Accepted), num(f.Superseded), num(f.Rejected), note)
-		} else {
-			t.add(f.Path, status, "", "", "", "", note)
+			pulled++
 		}
-		tr, ta, ts, tj = tr+f.RowsRead, ta+f.Accepted, ts+f.Superseded, tj+f.Rejected
 	}
-	if len(res.Files) > 1 {
-		t.add("total", "", num(tr), num(ta), num(ts), num(tj), "")
+	head := plural(int64(len(failed)), "file", "files") + " not pulled"
+	if pulled > 0 {
+		head += " (" + plural(pulled, "other file was", "other files were") + " pulled)"
 	}
-	t.write(w)
+	var b strings.Builder
+	b.WriteString(head + ":")
+	for _, f := range failed {
+		b.WriteString("\n  " + textwidth.Safe(f.Error))
+	}
+	return errors.New(b.String())
+}
+
+// terminalWidth is the width of w when it is a terminal, else 0 (no limit).
+func terminalWidth(w any) int {
+	if f, ok := w.(*os.File); ok && isTerminal(f) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			return cols
+		}
+	}
+	return 0
 }
 
 // barProgress draws a progress bar while a file is scanned, then a spinner naming each
@@ -159,7 +154,7 @@ func (p *barProgress) Step(label string) {
 		return
 	}
 	sp := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(p.w), progressbar.OptionSpinnerType(14),
-		progressbar.OptionSetDescription(textwidth.Truncate(label, 60)), progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetDescription(textwidth.Truncate(textwidth.Safe(label), 60)), progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetElapsedTime(true))
 	stop := make(chan struct{})
 	go func() {
@@ -183,7 +178,7 @@ func (p *barProgress) Start(label string, total int64) {
 		return
 	}
 	p.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(p.w), progressbar.OptionShowBytes(true),
-		progressbar.OptionSetDescription(textwidth.Truncate(label, 40)), progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetDescription(textwidth.Truncate(textwidth.Safe(label), 40)), progressbar.OptionClearOnFinish(),
 		progressbar.OptionThrottle(100_000_000))
 }
 func (p *barProgress) Set(done int64) {

@@ -2,6 +2,9 @@
 // streams and returns the exit code, so the whole CLI runs in tests.
 //
 // Exit codes (SPEC §10): 0 success, 1 failure, 2 usage error, 3 data-quality gate failed.
+// Usage errors are the caller's: an unknown command, flag or flag value, a missing or extra
+// argument, a bad --period, no caseload.yaml, or a --config file that does not exist. A
+// caseload.yaml that exists but is invalid is a failure (1), like any other bad input file.
 package cli
 
 import (
@@ -9,14 +12,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports/textwidth"
 )
 
 // Exit codes.
@@ -70,12 +76,33 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	var err error
+	// cobra reports an unknown command while finding the command, as a plain error: find it
+	// first (with cobra's own help and completion commands in place, as Execute adds them),
+	// so that it is a usage error like the other mistakes in calling caseload.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd(args...)
+	completing := len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd)
+	if _, _, ferr := root.Find(args); ferr != nil && !completing {
+		err = &usageError{fmt.Errorf("%w (see 'caseload --help')", ferr)}
+	} else {
+		err = root.ExecuteContext(ctx)
+	}
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(stderr, "caseload: "+err.Error())
+	fmt.Fprintln(stderr, "caseload: "+safeLines(err.Error()))
 	return exitCode(err)
+}
+
+// safeLines passes each line of an error message through textwidth.Safe: messages quote
+// file names and values from data, which must not reach the terminal as escape sequences.
+func safeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = textwidth.Safe(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func exitCode(err error) int {
@@ -132,7 +159,26 @@ or try 'caseload demo').`,
 		newKPICmd(e),
 		newReportCmd(e),
 	)
+	argsAreUsage(root)
 	return root
+}
+
+// argsAreUsage makes a wrong number of arguments, to c and every command under it, a usage
+// error (exit 2) that shows how the command is called.
+func argsAreUsage(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		argsAreUsage(sub)
+	}
+	check := c.Args
+	if check == nil {
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &usageError{fmt.Errorf("%s: %w; usage: %s (see '%s --help')", cmd.CommandPath(), err, cmd.UseLine(), cmd.CommandPath())}
+		}
+		return nil
+	}
 }
 
 func (e *env) setup() error {
@@ -165,6 +211,14 @@ func (e *env) loadConfig() (*config.Config, error) {
 	path, err := config.Find(e.configPath)
 	if err != nil {
 		return nil, &usageError{err}
+	}
+	if e.configPath != "" {
+		// A --config naming no file is a mistake in the call, not a broken project.
+		if st, err := os.Stat(e.configPath); errors.Is(err, fs.ErrNotExist) {
+			return nil, usagef("--config %s: no such file (create a project with `caseload init DIR`)", e.configPath)
+		} else if err == nil && st.IsDir() {
+			return nil, usagef("--config %s: is a directory; name the project's caseload.yaml", e.configPath)
+		}
 	}
 	c, err := config.Load(path)
 	if err != nil {

@@ -8,7 +8,7 @@
 //	jobs/*.sql               the run ledger's rules (interrupted runs)
 //	reference/*.sql          calendar and country-key builders
 //	data/cn-holidays.csv     State Council holidays and make-up working days, 2007–2026
-//	data/countries.csv       ISO 3166-1 codes with English and Chinese names
+//	data/countries.csv       ISO 3166-1 codes with English, Chinese (mainland) and Traditional names and aliases
 //	data/icu-timezones.txt   the time zone names DuckDB's ICU knows (config validation)
 //
 // Go code binds parameters (as DuckDB variables) and moves data; business rules live here.

@@ -3,20 +3,60 @@ package gen
 import (
 	"encoding/csv"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	sqlfiles "github.com/caseload/caseload/sql"
 )
 
-// country is one country of residence the generator writes, with every spelling the
-// embedded list (sql/data/countries.csv) recognises.
+// country is one country of residence the generator writes, with the spellings it uses, all
+// recognised by the embedded list (sql/data/countries.csv).
 type country struct {
-	alpha2, alpha3, nameEn, nameZh, aliasZh string
-	simpleEn                                bool // the English name has no comma, quote or parenthesis
-	shortAlias                              bool // the alias is what people say (印尼, 韩国), not a formal name
+	alpha2, alpha3, nameEn, nameZh string
+	aliasZh                        string // another Chinese spelling: see chineseAlias
+	simpleEn                       bool   // the English name has no comma, quote or parenthesis
+	shortAlias                     bool   // the alias is what people say (印尼, 澳洲, 香港), not a formal name
+}
+
+// chineseAlias picks the other Chinese spelling a row may carry: the shortest Chinese alias
+// shorter than the mainland name (大马, 香港, 俄国), or else the Traditional name when it is
+// shorter and written in characters the mainland names use too, so that it reads as mainland
+// usage (印尼 for 印度尼西亚, 澳洲; not 獅子山); else the first Chinese alias (美利坚合众国,
+// 大韩民国); else "".
+func chineseAlias(nameZh, nameZhHant, aliases string, mainland map[rune]bool) string {
+	n := utf8.RuneCountInString
+	var short, first string
+	for _, a := range strings.Split(aliases, "|") {
+		if a != "" && a != nameZh && isChinese(a) {
+			if first == "" {
+				first = a
+			}
+			if n(a) < n(nameZh) && (short == "" || n(a) < n(short)) {
+				short = a
+			}
+		}
+	}
+	if h := nameZhHant; short == "" && h != "" && isChinese(h) && n(h) < n(nameZh) &&
+		!strings.ContainsFunc(h, func(r rune) bool { return !mainland[r] }) {
+		short = h
+	}
+	if short != "" {
+		return short
+	}
+	return first
+}
+
+// isChinese reports whether s is written in Han characters (with Chinese punctuation).
+func isChinese(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) && !strings.ContainsRune("（）、·-", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // countryTop and countryTail list the 155 countries of residence of the reference
@@ -39,28 +79,31 @@ func loadCountries() ([]country, []float64, error) {
 		return nil, nil, fmt.Errorf("gen: country list: %w", err)
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) == 0 {
+		return nil, nil, fmt.Errorf("gen: country list: %v", err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, h := range []string{"alpha2", "alpha3", "name_en", "name_zh", "name_zh_hant", "aliases"} {
+		if _, ok := col[h]; !ok {
+			return nil, nil, fmt.Errorf("gen: country list: no column %s", h)
+		}
+	}
+	mainland := map[rune]bool{} // the characters of the mainland names
+	for _, rec := range recs[1:] {
+		for _, r := range rec[col["name_zh"]] {
+			mainland[r] = true
+		}
+	}
 	byCode := map[string]country{}
-	header := true
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("gen: country list: %w", err)
-		}
-		if header {
-			header = false
-			continue
-		}
-		if len(rec) < 6 {
-			continue
-		}
-		c := country{alpha2: rec[0], alpha3: rec[1], nameEn: rec[3], nameZh: rec[4], aliasZh: rec[5]}
+	for _, rec := range recs[1:] {
+		c := country{alpha2: rec[col["alpha2"]], alpha3: rec[col["alpha3"]], nameEn: rec[col["name_en"]], nameZh: rec[col["name_zh"]]}
+		c.aliasZh = chineseAlias(c.nameZh, rec[col["name_zh_hant"]], rec[col["aliases"]], mainland)
 		c.simpleEn = c.nameEn != "" && !strings.ContainsAny(c.nameEn, ",'\"()")
-		c.shortAlias = c.aliasZh != "" && len(c.aliasZh) < len(c.nameZh)
+		c.shortAlias = c.aliasZh != "" && utf8.RuneCountInString(c.aliasZh) < utf8.RuneCountInString(c.nameZh)
 		byCode[c.alpha2] = c
 	}
 	var out []country

@@ -449,7 +449,8 @@ func checkDemo(t *testing.T, dir string) demoFigures {
 	}
 	exec(`CREATE TABLE case_country AS SELECT c.case_id, c.received_at, c.country_raw,
 		(SELECT min(k.alpha2) FROM countries k WHERE upper(trim(c.country_raw)) IN (k.alpha2, k.alpha3)
-		   OR lower(trim(c.country_raw)) = lower(k.name_en) OR trim(c.country_raw) IN (k.name_zh, k.alias_zh)) AS alpha2
+		   OR lower(trim(c.country_raw)) = lower(k.name_en) OR trim(c.country_raw) IN (k.name_zh, k.name_zh_hant)
+		   OR list_contains(string_split(k.aliases, '|'), trim(c.country_raw))) AS alpha2
 		FROM cases c WHERE c.country_raw IS NOT NULL`)
 
 	// completed_cumulative: status completed and completed_at by the end of P.

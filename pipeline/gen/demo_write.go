@@ -87,7 +87,7 @@ func WriteDemo(ctx context.Context, dir string) ([]DemoFile, error) {
 		note string
 	}{
 		{demoConfig, config, 0, "project configuration: office, time zone, sources, monthly-report job (read this first)"},
-		{demoItems, items.Bytes(), 8, "approval-item catalogue (§4.3): 8 items, 7 instant from 2021-07-01"},
+		{demoItems, items.Bytes(), 8, "approval-item catalogue: 8 items, 7 instant from 2021-07-01"},
 	} {
 		p := filepath.Join(dir, f.name)
 		if err := writeAtomic(p, func(tmp string) error { return os.WriteFile(tmp, f.data, 0o644) }); err != nil {
@@ -126,7 +126,10 @@ func WriteDemo(ctx context.Context, dir string) ([]DemoFile, error) {
 			}
 		}
 		note := w.note
-		if bad > 0 {
+		switch {
+		case bad == 1:
+			note += "; 1 deliberately bad row"
+		case bad > 1:
 			note += fmt.Sprintf("; %d deliberately bad rows", bad)
 		}
 		out = append(out, DemoFile{Path: p, Rows: n, Note: note})

@@ -22,6 +22,7 @@ package ingest
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,9 +82,22 @@ type FileResult struct {
 	Rejected            int64         `json:"rejected"`
 	Replaced            int64         `json:"replaced"` // earlier versions in the warehouse this file superseded
 	UnrecognisedCountry int64         `json:"unrecognised_country"`
-	TopReasons          []ReasonCount `json:"top_reasons,omitempty"`
-	Seconds             float64       `json:"seconds"`
-	err                 error
+	Reasons             []ReasonCount `json:"reasons,omitempty"` // every reject reason, most frequent first
+	// FinalReplaced: cases whose final status (from an earlier file) this file replaced
+	// with a non-final one by pull order alone (sql/ingest/merge.sql), per earlier file.
+	FinalReplaced []FinalReplaced `json:"final_replaced,omitempty"`
+	Seconds       float64         `json:"seconds"`
+	err           error
+}
+
+// FinalReplaced counts the cases of one earlier file whose final status a later-pulled file
+// replaced with a non-final one; CaseID, From and To describe the first of them.
+type FinalReplaced struct {
+	File   string `json:"file"`
+	Cases  int64  `json:"cases"`
+	CaseID string `json:"case_id"`
+	From   string `json:"from"`
+	To     string `json:"to"`
 }
 
 // Err is the file's error (nil unless Status is failed).
@@ -424,7 +438,8 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 				return nil, false, ctx.Err()
 			}
 			fr.Status, fr.Error, fr.err = "failed", err.Error(), err
-			opt.Logger.Warn("file not pulled", "file", p.display, "err", err)
+			// Reported once, by the caller, from Result; here only for -v.
+			opt.Logger.Debug("file not pulled", "file", p.display, "err", err)
 			if opt.AllOrNothing {
 				res.Files = res.Files[:k+1]
 				return res, false, fmt.Errorf("nothing pulled (--all-or-nothing): %w", err)
@@ -505,9 +520,15 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 	if err != nil {
 		return fmt.Errorf("merge: %w", err)
 	}
+	var finalReplaced sql.NullString
 	if err := tx.QueryRowContext(ctx, last).Scan(
-		&r.RowsRead, &r.Accepted, &r.Superseded, &r.Rejected, &r.Replaced, &r.UnrecognisedCountry); err != nil {
+		&r.RowsRead, &r.Accepted, &r.Superseded, &r.Rejected, &r.Replaced, &r.UnrecognisedCountry, &finalReplaced); err != nil {
 		return fmt.Errorf("merge: %w", err)
+	}
+	if finalReplaced.Valid {
+		if err := json.Unmarshal([]byte(finalReplaced.String), &r.FinalReplaced); err != nil {
+			return fmt.Errorf("merge: final_replaced: %w", err)
+		}
 	}
 	if r.RowsRead != r.Accepted+r.Superseded+r.Rejected {
 		return fmt.Errorf("merge: rows do not add up: read %d ≠ accepted %d + superseded %d + rejected %d", r.RowsRead, r.Accepted, r.Superseded, r.Rejected)
@@ -525,7 +546,7 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 		r.RowsRead, r.Accepted, r.Superseded, r.Rejected, r.UnrecognisedCountry); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT reason, count(*) FROM rejects WHERE file_id = ? GROUP BY reason ORDER BY count(*) DESC, reason LIMIT 5", fileID)
+	rows, err := tx.QueryContext(ctx, "SELECT reason, count(*) FROM rejects WHERE file_id = ? GROUP BY reason ORDER BY count(*) DESC, reason", fileID)
 	if err != nil {
 		return err
 	}
@@ -535,7 +556,7 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 			rows.Close()
 			return err
 		}
-		r.TopReasons = append(r.TopReasons, rc)
+		r.Reasons = append(r.Reasons, rc)
 	}
 	rows.Close()
 	log.Debug("merged", "file", sf.plan.display, "seconds", time.Since(t0).Seconds())

@@ -15,6 +15,7 @@
 //	2022-Q3                  quarter      2022-07-01 .. 2022-09-30  (q is case-insensitive)
 //	2022-H1                  half         2022-01-01 .. 2022-06-30  (h is case-insensitive)
 //	2022                     year         2022-01-01 .. 2022-12-31
+//	2022-10-31               day          2022-10-31 .. 2022-10-31
 //	2022-01..2022-10         month range  whole months, inclusive; one month (2022-10..2022-10) is allowed
 //	2022-01-01..2022-10-31   day range    inclusive; one day (2022-10-31..2022-10-31) is allowed
 //	ytd:2022-10              year to date 2022-01-01 .. 2022-10-31
@@ -27,7 +28,10 @@
 // Its message quotes the input and lists every accepted form.
 //
 // Every Period has a canonical Label (the forms above, with upper-case Q/H and
-// lower-case ytd), and Parse(p.Label) == p.
+// lower-case ytd), and Parse(p.Label) == p. A day (2022-10-31) and the one-day range
+// 2022-10-31..2022-10-31 cover the same day and compare the same way (same day last
+// year, the day before), but keep the form they were written in: kind "day" or
+// "day_range", and their labels, which also name report files.
 //
 // # Relative rules ([Resolve])
 //
@@ -51,13 +55,13 @@
 //
 // [Period.SameLastYear] (同比 base) is the same kind of period one year earlier.
 // Months, quarters, halves, years, month ranges and ytd shift by one year, so
-// month 2024-02 becomes the whole month 2023-02. A day range shifts each end by
-// one year, and 29 February becomes 28 February (SPEC §6): 2024-02-01..2024-02-29
-// becomes 2023-02-01..2023-02-28, 2024-02-29..2024-03-10 becomes
-// 2023-02-28..2023-03-10.
+// month 2024-02 becomes the whole month 2023-02. A day, and each end of a day
+// range, shifts by one year, and 29 February becomes 28 February (SPEC §6):
+// 2024-02-29 becomes 2023-02-28, 2024-02-01..2024-02-29 becomes
+// 2023-02-01..2023-02-28, 2024-02-29..2024-03-10 becomes 2023-02-28..2023-03-10.
 //
 // [Period.Previous] (环比 base) is the preceding period of the same kind: the
-// previous month, quarter, half or year; for a month range of n months the n
+// day before (2024-03-01 → 2024-02-29), the previous month, quarter, half or year; for a month range of n months the n
 // whole months immediately before (2022-01..2022-03 → 2021-10..2021-12); for a
 // day range of n days the n days immediately before (2022-03-01..2022-03-10 →
 // 2022-02-19..2022-02-28). Year-to-date periods have no previous period:
@@ -74,6 +78,7 @@
 //	2022-Q3                  2022年第三季度
 //	2022-H1 / 2022-H2        2022年上半年 / 2022年下半年
 //	2022                     2022年
+//	2022-10-31               2022年10月31日
 //	2022-01..2022-10         2022年1—10月      (one month: 2022年10月;
 //	2021-11..2022-10         2021年11月—2022年10月)
 //	2022-01-01..2022-10-31   2022年1月1日至10月31日
@@ -87,7 +92,7 @@
 //
 // [Period.EnLabel]:
 //
-//	October 2022, 2022 Q3, 2022 H1, 2022, Jan–Oct 2022 (Nov 2021 – Oct 2022),
+//	October 2022, 2022 Q3, 2022 H1, 2022, 31 Oct 2022, Jan–Oct 2022 (Nov 2021 – Oct 2022),
 //	1 Jan – 31 Oct 2022 (1–15 Oct 2022; 31 Oct 2022; 1 Nov 2021 – 31 Oct 2022),
 //	Jan–Oct 2022 (year to date)
 //

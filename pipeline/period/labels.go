@@ -9,7 +9,8 @@ var zhQuarter = [...]string{"", "第一季度", "第二季度", "第三季度", 
 
 // ZhLabel returns the Chinese label for report titles, in the style of Chinese
 // official statistics: "2022年10月", "2022年第三季度", "2022年上半年", "2022年",
-// "2022年1—10月", "2022年1月1日至10月31日", and "2022年1—10月" for ytd:2022-10.
+// "2022年10月31日", "2022年1—10月", "2022年1月1日至10月31日", and "2022年1—10月" for
+// ytd:2022-10.
 // See the package doc for every case.
 func (p Period) ZhLabel() string {
 	f, l := p.First, p.Last
@@ -25,6 +26,8 @@ func (p Period) ZhLabel() string {
 		return fmt.Sprintf("%d年下半年", f.Year())
 	case Year:
 		return fmt.Sprintf("%d年", f.Year())
+	case Day:
+		return zhDay(f)
 	case MonthRange, YTD:
 		switch {
 		case f.Year() != l.Year():
@@ -55,7 +58,7 @@ func zhDay(d time.Time) string {
 }
 
 // EnLabel returns the English label: "October 2022", "2022 Q3", "2022 H1",
-// "2022", "Jan–Oct 2022", "1 Jan – 31 Oct 2022", "Jan–Oct 2022 (year to date)".
+// "2022", "31 Oct 2022", "Jan–Oct 2022", "1 Jan – 31 Oct 2022", "Jan–Oct 2022 (year to date)".
 // See the package doc for every case.
 func (p Period) EnLabel() string {
 	f, l := p.First, p.Last
@@ -68,6 +71,8 @@ func (p Period) EnLabel() string {
 		return fmt.Sprintf("%d H%d", f.Year(), halfOf(f.Month()))
 	case Year:
 		return fmt.Sprintf("%d", f.Year())
+	case Day:
+		return f.Format("2 Jan 2006")
 	case MonthRange:
 		if f.Year() == l.Year() && f.Month() == l.Month() {
 			return f.Format("January 2006")

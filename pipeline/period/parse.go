@@ -9,7 +9,7 @@ import (
 
 // AcceptedForms lists every accepted period form with an example; it ends every
 // ParseError message and can be used in help text.
-const AcceptedForms = "accepted forms: 2022-10 (month), 2022-Q3 (quarter), 2022-H1 (half), 2022 (year), " +
+const AcceptedForms = "accepted forms: 2022-10 (month), 2022-Q3 (quarter), 2022-H1 (half), 2022 (year), 2022-10-31 (day), " +
 	"2022-01..2022-10 (month range), 2022-01-01..2022-10-31 (day range), ytd:2022-10 (year to date); " +
 	"jobs also accept previous-month, previous-quarter, previous-half, previous-year, year-to-date, month-to-date"
 
@@ -152,7 +152,11 @@ func parse(in string) (Period, string) {
 		}
 		return halfPeriod(y, h), ""
 	case isShape(s, "dddd-dd-dd"):
-		return Period{}, "a single day is written as a day range, e.g. " + s + ".." + s
+		d, reason := parseDay(s)
+		if reason != "" {
+			return Period{}, reason
+		}
+		return dayPeriod(d), ""
 	case isShape(s, "dddd-d"):
 		return Period{}, "month must be two digits 01-12, e.g. " + s[:5] + "0" + s[5:]
 	}

@@ -16,6 +16,7 @@ const (
 	Quarter    Kind = "quarter"
 	Half       Kind = "half"
 	Year       Kind = "year"
+	Day        Kind = "day"
 	MonthRange Kind = "month_range"
 	DayRange   Kind = "day_range"
 	YTD        Kind = "ytd"
@@ -29,7 +30,7 @@ const (
 
 // Period is a set of whole calendar days [First, Last].
 type Period struct {
-	Label string    // canonical label: "2022-10", "2022-Q3", "2022-H1", "2022", "2022-01..2022-10", "2022-01-01..2022-10-31", "ytd:2022-10"
+	Label string    // canonical label: "2022-10", "2022-Q3", "2022-H1", "2022", "2022-10-31", "2022-01..2022-10", "2022-01-01..2022-10-31", "ytd:2022-10"
 	Kind  Kind      // the form of Label
 	First time.Time // first day, 00:00 UTC, inclusive
 	Last  time.Time // last day, 00:00 UTC, inclusive
@@ -72,6 +73,10 @@ func halfPeriod(y, h int) Period {
 
 func yearPeriod(y int) Period {
 	return Period{Label: fmt.Sprintf("%04d", y), Kind: Year, First: Date(y, 1, 1), Last: Date(y, 12, 31)}
+}
+
+func dayPeriod(d time.Time) Period {
+	return Period{Label: FormatDate(d), Kind: Day, First: d, Last: d}
 }
 
 // monthRangePeriod covers the whole months of from .. to (any day of each).
@@ -137,8 +142,8 @@ func (p Period) TrendMonths() []time.Time {
 }
 
 // SameLastYear returns the same kind of period one year earlier (同比 base).
-// Whole-month kinds shift by one year; a day range shifts each end by one year,
-// with 29 February becoming 28 February.
+// Whole-month kinds shift by one year; a day and each end of a day range shift by
+// one year, with 29 February becoming 28 February.
 func (p Period) SameLastYear() Period {
 	y := p.First.Year() - 1
 	switch p.Kind {
@@ -154,6 +159,8 @@ func (p Period) SameLastYear() Period {
 		return monthRangePeriod(p.First.AddDate(-1, 0, 0), Date(p.Last.Year()-1, p.Last.Month(), 1))
 	case YTD:
 		return ytdPeriod(p.Last.Year()-1, p.Last.Month())
+	case Day:
+		return dayPeriod(yearEarlier(p.First))
 	case DayRange:
 		return dayRangePeriod(yearEarlier(p.First), yearEarlier(p.Last))
 	}
@@ -170,7 +177,7 @@ func yearEarlier(d time.Time) time.Time {
 }
 
 // Previous returns the preceding period of the same kind (环比 base): the previous
-// month, quarter, half or year; for a month range the same number of whole months
+// day, month, quarter, half or year; for a month range the same number of whole months
 // immediately before; for a day range the same number of days immediately before.
 // It reports false for YTD periods (consecutive year-to-date periods overlap, so
 // 环比 is undefined), for the zero Period, and when the result would start before
@@ -189,6 +196,8 @@ func (p Period) Previous() (Period, bool) {
 		q = halfPeriod(f.Year(), halfOf(f.Month()))
 	case Year:
 		q = yearPeriod(p.First.Year() - 1)
+	case Day:
+		q = dayPeriod(p.First.AddDate(0, 0, -1))
 	case MonthRange:
 		n := monthsBetween(p.First, p.Last)
 		q = monthRangePeriod(p.First.AddDate(0, -n, 0), p.First.AddDate(0, -1, 0))

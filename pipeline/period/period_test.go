@@ -52,6 +52,9 @@ func TestParse(t *testing.T) {
 		{"2024", "2024", Year, "2024-01-01", "2024-12-31", 366},
 		{"1900", "1900", Year, "1900-01-01", "1900-12-31", 365},
 		{"2999", "2999", Year, "2999-01-01", "2999-12-31", 365},
+		{"2024-01-15", "2024-01-15", Day, "2024-01-15", "2024-01-15", 1},
+		{"2024-02-29", "2024-02-29", Day, "2024-02-29", "2024-02-29", 1},
+		{" 1900-01-01 ", "1900-01-01", Day, "1900-01-01", "1900-01-01", 1},
 		{"2022-01..2022-10", "2022-01..2022-10", MonthRange, "2022-01-01", "2022-10-31", 304},
 		{"2022-10..2022-10", "2022-10..2022-10", MonthRange, "2022-10-01", "2022-10-31", 31},
 		{"2021-11..2022-02", "2021-11..2022-02", MonthRange, "2021-11-01", "2022-02-28", 120},
@@ -112,7 +115,11 @@ func TestParseErrors(t *testing.T) {
 		{"2022-Q1..2022-Q3", "a range is two months"},
 		{"2022-01..", "a range is two months"},
 		{"2022-01..2022-02..2022-03", "a range is two months"},
-		{"2022-10-31", "a single day is written as a day range, e.g. 2022-10-31..2022-10-31"},
+		{"2022-02-30", "2022-02-30 does not exist: 2022-02 has days 01-28"},
+		{"2023-02-29", "2023-02-29 does not exist"},
+		{"2022-13-01", "month must be 01-12"},
+		{"1899-12-31", "year must be 1900-2999"},
+		{"2022-1-5", "unrecognised form"},
 		{"ytd:2022", "year to date is written ytd:YYYY-MM"},
 		{"ytd:2022-13", "month must be 01-12"},
 		{"ytd:", "year to date is written"},
@@ -141,7 +148,7 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("ParseError = %+v, want reason prefix %q", pe, tt.reason)
 			}
 			msg := err.Error()
-			for _, form := range []string{"2022-10 (month)", "2022-Q3 (quarter)", "2022-H1 (half)", "2022 (year)",
+			for _, form := range []string{"2022-10 (month)", "2022-Q3 (quarter)", "2022-H1 (half)", "2022 (year)", "2022-10-31 (day)",
 				"2022-01..2022-10 (month range)", "2022-01-01..2022-10-31 (day range)", "ytd:2022-10 (year to date)",
 				"previous-month", "previous-quarter", "previous-half", "previous-year", "year-to-date", "month-to-date"} {
 				if !strings.Contains(msg, form) {
@@ -155,7 +162,7 @@ func TestParseErrors(t *testing.T) {
 func TestErrorMessage(t *testing.T) {
 	_, err := Parse("2022-13")
 	want := `bad period "2022-13": month must be 01-12; accepted forms: 2022-10 (month), 2022-Q3 (quarter), ` +
-		`2022-H1 (half), 2022 (year), 2022-01..2022-10 (month range), 2022-01-01..2022-10-31 (day range), ` +
+		`2022-H1 (half), 2022 (year), 2022-10-31 (day), 2022-01..2022-10 (month range), 2022-01-01..2022-10-31 (day range), ` +
 		`ytd:2022-10 (year to date); jobs also accept previous-month, previous-quarter, previous-half, ` +
 		`previous-year, year-to-date, month-to-date`
 	if err == nil || err.Error() != want {
@@ -259,6 +266,10 @@ func TestSameLastYear(t *testing.T) {
 		{"2024-02-29..2024-03-10", "2023-02-28..2023-03-10"},
 		{"2023-03-01..2024-02-29", "2022-03-01..2023-02-28"},
 		{"2025-03-01..2025-03-01", "2024-03-01..2024-03-01"},
+		{"2024-01-15", "2023-01-15"},
+		{"2024-02-29", "2023-02-28"},
+		{"2025-03-01", "2024-03-01"},
+		{"2023-02-28", "2022-02-28"},
 	}
 	for _, tt := range tests {
 		p := mustParse(t, tt.in)
@@ -293,6 +304,10 @@ func TestPrevious(t *testing.T) {
 		{"2022-01-01..2022-12-31", "2021-01-01..2021-12-31"},
 		{"2024-01-01..2024-12-31", "2022-12-31..2023-12-31"}, // 366 days
 		{"1900-02", "1900-01"},
+		{"2024-01-15", "2024-01-14"},
+		{"2024-03-01", "2024-02-29"},
+		{"2023-03-01", "2023-02-28"},
+		{"2022-01-01", "2021-12-31"},
 	}
 	for _, tt := range tests {
 		p := mustParse(t, tt.in)
@@ -304,17 +319,17 @@ func TestPrevious(t *testing.T) {
 		if want := mustParse(t, tt.want); got != want {
 			t.Errorf("%s.Previous() = %+v, want %+v", tt.in, got, want)
 		}
-		if p.Kind != DayRange && p.Kind != MonthRange {
+		if p.Kind != DayRange && p.Kind != MonthRange && p.Kind != Day {
 			continue
 		}
-		if got.Kind != p.Kind || (p.Kind == DayRange && got.Days() != p.Days()) {
+		if got.Kind != p.Kind || (p.Kind != MonthRange && got.Days() != p.Days()) {
 			t.Errorf("%s.Previous() = %s: kind or length differs", tt.in, got)
 		}
 		if !got.Last.AddDate(0, 0, 1).Equal(p.First) {
 			t.Errorf("%s.Previous() = %s does not end the day before", tt.in, got)
 		}
 	}
-	for _, in := range []string{"ytd:2022-10", "ytd:2022-01", "1900-01", "1900-Q1", "1900-H1", "1900", "1900-01..1900-02", "1900-01-01..1900-01-31"} {
+	for _, in := range []string{"ytd:2022-10", "ytd:2022-01", "1900-01", "1900-Q1", "1900-H1", "1900", "1900-01..1900-02", "1900-01-01..1900-01-31", "1900-01-01"} {
 		if got, ok := mustParse(t, in).Previous(); ok {
 			t.Errorf("%s.Previous() = %s, want false", in, got)
 		}
@@ -395,6 +410,7 @@ func TestJSON(t *testing.T) {
 		{"2022", `{"label":"2022","kind":"year","first_day":"2022-01-01","last_day":"2022-12-31"}`},
 		{"2022-01..2022-10", `{"label":"2022-01..2022-10","kind":"month_range","first_day":"2022-01-01","last_day":"2022-10-31"}`},
 		{"2022-01-01..2022-10-31", `{"label":"2022-01-01..2022-10-31","kind":"day_range","first_day":"2022-01-01","last_day":"2022-10-31"}`},
+		{"2024-01-15", `{"label":"2024-01-15","kind":"day","first_day":"2024-01-15","last_day":"2024-01-15"}`},
 		{"ytd:2022-10", `{"label":"ytd:2022-10","kind":"ytd","first_day":"2022-01-01","last_day":"2022-10-31"}`},
 	}
 	for _, tt := range tests {
@@ -448,6 +464,8 @@ func TestLabels(t *testing.T) {
 		{"2022-01-01..2022-10-31", "2022年1月1日至10月31日", "1 Jan – 31 Oct 2022"},
 		{"2022-10-01..2022-10-15", "2022年10月1日至15日", "1–15 Oct 2022"},
 		{"2022-10-31..2022-10-31", "2022年10月31日", "31 Oct 2022"},
+		{"2024-01-15", "2024年1月15日", "15 Jan 2024"},
+		{"2024-02-29", "2024年2月29日", "29 Feb 2024"},
 		{"2021-11-01..2022-10-31", "2021年11月1日至2022年10月31日", "1 Nov 2021 – 31 Oct 2022"},
 		{"ytd:2022-10", "2022年1—10月", "Jan–Oct 2022 (year to date)"},
 		{"ytd:2022-01", "2022年1月", "Jan 2022 (year to date)"},
@@ -485,6 +503,7 @@ func FuzzParse(f *testing.F) {
 		"2022-10", "2022-Q3", "2022-q4", "2022-H1", "2022", "2022-01..2022-10", "2022-01-01..2022-10-31",
 		"ytd:2022-10", "YTD:2024-02", "2024-02-29..2024-02-29", " 2022-01 .. 2022-03 ", "2022-13", "2022-02-30..2022-03-01",
 		"2022-01..2022-10-31", "previous-month", "1900-01-01..1900-01-01", "2999-12", "", "..", "ytd:", "2022-1",
+		"2024-01-15", "1900-01-01", "2023-02-29",
 	} {
 		f.Add(s)
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,7 +61,9 @@ func (w *Warehouse) refreshKPI(ctx context.Context) (bool, error) {
 }
 
 // refreshReference (re)loads countries and the holiday calendar when the embedded data, the
-// project's override file or the office timezone changed since the last load.
+// project's override file or the office timezone changed since the last load. The change is
+// committed by Open as a generation of its own, so readers see it at once (after an upgrade
+// to a corrected country list, say), not only after the next pull.
 func (w *Warehouse) refreshReference(ctx context.Context) (bool, error) {
 	countries, _ := sqlfiles.FS.ReadFile("data/countries.csv")
 	holidays, _ := sqlfiles.FS.ReadFile("data/cn-holidays.csv")
@@ -118,27 +121,47 @@ func (w *Warehouse) refreshReference(ctx context.Context) (bool, error) {
 	})
 }
 
+// countriesHeader is the header of the embedded sql/data/countries.csv.
+var countriesHeader = []string{"alpha2", "alpha3", "numeric", "name_en", "name_zh", "name_zh_hant", "aliases"}
+
+// loadCountries replaces the countries table with the embedded list, rebuilds the country
+// keys (sql/reference/countries.sql), and matches the country of every case again, so that a
+// corrected or extended list also corrects the cases pulled before it (a value the old list
+// did not recognise, such as 柬埔寨 before issue 11, gets its country; the ledger's per-pull
+// unrecognised_country counts stay as they were at pull time).
 func loadCountries(ctx context.Context, tx *sql.Tx, data []byte) error {
 	r := csv.NewReader(bytes.NewReader(data))
 	recs, err := r.ReadAll()
 	if err != nil {
 		return err
 	}
+	if len(recs) == 0 || !slices.Equal(recs[0], countriesHeader) {
+		return fmt.Errorf("embedded countries.csv: expected the header %s", strings.Join(countriesHeader, ","))
+	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM countries"); err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, "INSERT INTO countries VALUES (?, ?, ?, ?, ?, nullif(?, ''))")
+	stmt, err := tx.PrepareContext(ctx, "INSERT INTO countries VALUES (?, ?, ?, ?, ?, ?, nullif(?, ''))")
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
-	for _, rec := range recs[1:] {
-		if _, err := stmt.ExecContext(ctx, rec[0], rec[1], rec[2], rec[3], rec[4], rec[5]); err != nil {
-			return err
+	for i, rec := range recs[1:] {
+		if _, err := stmt.ExecContext(ctx, rec[0], rec[1], rec[2], rec[3], rec[4], rec[5], rec[6]); err != nil {
+			return fmt.Errorf("embedded countries.csv line %d: %w", i+2, err)
 		}
 	}
-	_, err = tx.ExecContext(ctx, sqlfiles.MustRead("reference/countries.sql"))
-	return err
+	if _, err := tx.ExecContext(ctx, sqlfiles.MustRead("reference/countries.sql")); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE cases SET country = k.alpha2
+		FROM (SELECT DISTINCT country_raw FROM cases WHERE country_raw IS NOT NULL) r
+		LEFT JOIN country_keys k ON k.key = country_key(r.country_raw)
+		WHERE cases.country_raw = r.country_raw AND cases.country IS DISTINCT FROM k.alpha2`)
+	if err != nil {
+		return fmt.Errorf("matching the countries of existing cases again: %w", err)
+	}
+	return nil
 }
 
 // loadHolidays loads a holidays CSV (date,name,is_off_day). With replace, the table is

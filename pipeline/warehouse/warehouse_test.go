@@ -106,7 +106,7 @@ func TestCountryKeys(t *testing.T) {
 	defer w.Close()
 	for key, want := range map[string]string{
 		"us": "US", "usa": "US", "840": "US", "美国": "US", "美利坚合众国": "US", "united states": "US",
-		"印尼": "ID", "印度尼西亚": "ID", "korea": "", "韩国": "KR", "korea, republic of": "KR", "japan": "JP", "日本": "JP",
+		"印尼": "ID", "印度尼西亚": "ID", "korea": "KR", "virgin islands": "", "韩国": "KR", "korea, republic of": "KR", "japan": "JP", "日本": "JP",
 	} {
 		var got string
 		err := w.DB.QueryRow("SELECT alpha2 FROM country_keys WHERE key = ?", key).Scan(&got)

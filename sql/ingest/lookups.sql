@@ -10,8 +10,13 @@
 -- cl_status(s), cl_channel(s), cl_applicant_type(s), cl_backlog(s): the §4.1 value for a
 --   value or label, matched case-insensitively; NULL when unknown.
 --   枚举值：英文值或任一中文标签，不区分大小写；无法识别为 NULL。
--- cl_country(s): ISO 3166-1 alpha-2 for a code, English or Chinese name or short name; NULL
---   when unrecognised. 国家或地区：代码、中英文名称或简称。
+-- cl_country(s): ISO 3166-1 alpha-2 for any spelling in country_keys (codes, English,
+--   Chinese and Traditional names, aliases: sql/reference/countries.sql), ignoring case,
+--   full-width/half-width forms and surrounding blanks; NULL when unrecognised.
+--   国家或地区：代码、中英文（含繁体）名称或别名，不区分大小写与全角半角；无法识别为 NULL。
+--   The keys are in country_key() form; most values match as they are, lower-cased, and only
+--   the others pay for country_key() (COALESCE evaluates its second argument only for the rows
+--   the first left NULL).
 -- cl_item_known(code): whether the item code is in the catalogue. 事项编码是否在目录中。
 CREATE OR REPLACE TEMP TYPE cl_status_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'status' ORDER BY label);
 SET VARIABLE cl_status_values = (SELECT coalesce(list(value ORDER BY label), []) FROM enum_labels WHERE field = 'status');
@@ -38,7 +43,8 @@ CREATE OR REPLACE TEMP MACRO cl_backlog(s) AS (
     getvariable('cl_backlog_values')[enum_code(try_cast(lower(s) AS cl_backlog_label)) + 1]
 );
 CREATE OR REPLACE TEMP MACRO cl_country(s) AS (
-    getvariable('cl_country_values')[enum_code(try_cast(lower(s) AS cl_country_key)) + 1]
+    coalesce(getvariable('cl_country_values')[enum_code(try_cast(lower(s) AS cl_country_key)) + 1],
+             getvariable('cl_country_values')[enum_code(try_cast(country_key(s) AS cl_country_key)) + 1])
 );
 CREATE OR REPLACE TEMP MACRO cl_item_known(code) AS (
     try_cast(code AS cl_item_code) IS NOT NULL

@@ -10,6 +10,14 @@
 -- one), then by pull order (file_id grows with every file pulled, in command-line order or
 -- name order for a glob), then by line. The last one wins. Rows already in `cases` compete
 -- with the new rows; an existing row that loses moves to `superseded` ("replaced").
+--
+-- 终态被非终态取代 / a final status replaced by a non-final one: when this file's version of
+-- a case wins over a version already in `cases` whose status is final (completed, rejected,
+-- withdrawn) and its own status is not, and updated_at does not say it is newer (both
+-- missing or not later), the case went "back" only because of pull order — typically an
+-- older export pulled after a newer one (a glob is pulled in name order: 202403-更新.csv
+-- sorts before 202403.csv). The merge still follows the rule; the last statement reports
+-- these cases per earlier file (final_replaced), and `caseload pull` warns.
 
 INSERT INTO rejects
 SELECT getvariable('file_id'), getvariable('source_file'), line, reason, case_id, raw::JSON
@@ -20,25 +28,27 @@ WHERE reason IS NOT NULL;
 -- cases): finding them with a GROUP BY and ranking just those is cheaper than ranking every row.
 CREATE OR REPLACE TEMP TABLE contest AS
 WITH new AS (
-    SELECT case_id, updated_at, line FROM stg WHERE reason IS NULL
+    SELECT case_id, updated_at, line, status FROM stg WHERE reason IS NULL
 ), dup AS MATERIALIZED (  -- read twice below: computed once (it scans cases)
     SELECT case_id FROM new GROUP BY case_id HAVING count(*) > 1
     UNION
     SELECT case_id FROM cases WHERE case_id IN (SELECT case_id FROM new)
 ), cand AS (
     SELECT case_id, updated_at, getvariable('file_id')::BIGINT AS file_id,
-           getvariable('source_file')::VARCHAR AS source_file, line, true AS is_new
+           getvariable('source_file')::VARCHAR AS source_file, line, status, true AS is_new
     FROM new
     WHERE case_id IN (SELECT case_id FROM dup)
     UNION ALL
-    SELECT case_id, updated_at, file_id, source_file, source_line, false
+    SELECT case_id, updated_at, file_id, source_file, source_line, status, false
     FROM cases
     WHERE case_id IN (SELECT case_id FROM dup)
 )
 SELECT *,
        row_number()  OVER w AS rn,
-       first_value(file_id) OVER w AS win_file,
-       first_value(line)    OVER w AS win_line
+       first_value(file_id)    OVER w AS win_file,
+       first_value(line)       OVER w AS win_line,
+       first_value(status)     OVER w AS win_status,
+       first_value(updated_at) OVER w AS win_updated_at
 FROM cand
 WINDOW w AS (PARTITION BY case_id ORDER BY updated_at DESC NULLS LAST, file_id DESC, line DESC);
 
@@ -59,7 +69,10 @@ WHERE s.reason IS NULL
   -- anti-join on the few losing rows rather than a semi-join on the (many) winners
   AND s.line NOT IN (SELECT line FROM contest WHERE rn > 1 AND is_new);
 
--- 本文件的计数 / this file's counts (read by Go, written to ingest_files).
+-- 本文件的计数 / this file's counts (read by Go, written to ingest_files), and final_replaced:
+-- a JSON array, one object per earlier file whose final statuses this file replaced with
+-- non-final ones, {file, cases, case_id, from, to} (case_id/from/to: the first such case),
+-- or NULL.
 SELECT
     (SELECT count(*) FROM stg)                                          AS rows_read,
     (SELECT count(*) FROM stg WHERE reason IS NULL)
@@ -67,4 +80,14 @@ SELECT
     (SELECT count(*) FROM contest WHERE rn > 1 AND is_new)              AS superseded,
     (SELECT count(*) FROM stg WHERE reason IS NOT NULL)                 AS rejected,
     (SELECT count(*) FROM contest WHERE rn > 1 AND NOT is_new)          AS replaced,
-    (SELECT count(*) FROM stg WHERE reason IS NULL AND country_raw IS NOT NULL AND country IS NULL) AS unrecognised_country;
+    (SELECT count(*) FROM stg WHERE reason IS NULL AND country_raw IS NOT NULL AND country IS NULL) AS unrecognised_country,
+    (SELECT to_json(list({'file': source_file, 'cases': cases, 'case_id': case_id, 'from': status, 'to': win_status}
+                         ORDER BY first_file))::VARCHAR
+     FROM (SELECT source_file, count(*) AS cases, min(file_id) AS first_file, min(case_id) AS case_id,
+                  arg_min(status, case_id) AS status, arg_min(win_status, case_id) AS win_status
+           FROM contest
+           WHERE rn > 1 AND NOT is_new AND win_file = getvariable('file_id')
+             AND status IN ('completed', 'rejected', 'withdrawn')
+             AND win_status NOT IN ('completed', 'rejected', 'withdrawn')
+             AND NOT coalesce(win_updated_at > updated_at, false)
+           GROUP BY source_file)) AS final_replaced;
