@@ -76,13 +76,20 @@ type reportRequest struct {
 // writeReports builds the report model for the period from the analyst snapshot and writes
 // the requested files atomically. It returns the paths written.
 func (e *env) writeReports(ctx context.Context, cfg *config.Config, req reportRequest) ([]string, error) {
+	paths, _, err := e.writeReportsFP(ctx, cfg, req)
+	return paths, err
+}
+
+// writeReportsFP is writeReports that also returns the fingerprint of the case data the
+// reports were computed from.
+func (e *env) writeReportsFP(ctx context.Context, cfg *config.Config, req reportRequest) ([]string, string, error) {
 	lang, ok := reports.ParseLang(e.lang)
 	if !ok {
-		return nil, usagef("--lang %q: expected zh or en", e.lang)
+		return nil, "", usagef("--lang %q: expected zh or en", e.lang)
 	}
 	db, src, err := openAnalystDB(cfg)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer db.Close()
 	if e.log != nil {
@@ -90,7 +97,7 @@ func (e *env) writeReports(ctx context.Context, cfg *config.Config, req reportRe
 	}
 	m, err := reports.Build(ctx, db, reports.BuildOptions{Office: cfg.Office, Timezone: cfg.Timezone, Period: req.Period, Lang: lang})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	dir := req.Out
 	if dir == "" {
@@ -104,7 +111,8 @@ func (e *env) writeReports(ctx context.Context, cfg *config.Config, req reportRe
 	if req.Details {
 		opt.Details = reports.QueryDetails(ctx, db, req.Period, m.Current.Data.Fingerprint)
 	}
-	return reports.WriteFiles(ctx, m, opt)
+	paths, err := reports.WriteFiles(ctx, m, opt)
+	return paths, m.Current.Data.Fingerprint, err
 }
 
 // printReportPaths says where the files are (always: the paths are the command's output).

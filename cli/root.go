@@ -158,6 +158,9 @@ or try 'caseload demo').`,
 		newDemoCmd(e),
 		newKPICmd(e),
 		newReportCmd(e),
+		newRunCmd(e),
+		newScheduleCmd(e),
+		newRunsCmd(e),
 	)
 	argsAreUsage(root)
 	return root

@@ -20,7 +20,7 @@ type Scheduler struct {
 	jobs  []scheduledJob
 	grace time.Duration
 	// Read opens the warehouse for reading (to check whether a period already succeeded).
-	read func(ctx context.Context) (warehouseReader, error)
+	read func(ctx context.Context) (Reader, error)
 
 	mu       sync.Mutex
 	running  map[string]bool      // a run of the job is under way
@@ -39,8 +39,8 @@ type scheduledJob struct {
 	spec *schedule.Schedule
 }
 
-// warehouseReader is what the scheduler reads: a Querier it closes.
-type warehouseReader interface {
+// Reader is what the scheduler reads: a Querier it closes.
+type Reader interface {
 	warehouse.Querier
 	Close() error
 }
@@ -59,7 +59,7 @@ const maxTicks = 1_100_000
 
 // NewScheduler prepares a scheduler for every job of env.Config. env.Writer must be set:
 // runs and records of one process take the warehouse one at a time.
-func NewScheduler(env *Env, read func(ctx context.Context) (warehouseReader, error)) (*Scheduler, error) {
+func NewScheduler(env *Env, read func(ctx context.Context) (Reader, error)) (*Scheduler, error) {
 	s := &Scheduler{env: env, grace: Grace, read: read, running: map[string]bool{}, handled: map[string]time.Time{}, last: map[string]Run{}, health: map[string]Status{}}
 	if env.Writer == nil {
 		env.Writer = make(chan struct{}, 1)
