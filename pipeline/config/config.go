@@ -46,6 +46,8 @@ type Config struct {
 	Reports     Reports
 	Sources     []Source
 	Jobs        []Job
+	Deliveries  []Delivery // SPEC §11, in file order (deliveries.go)
+	Alerts      []string   // names of the deliveries that hear of failed runs
 }
 
 // Quality is the data-quality gate: a pull whose rejected share exceeds MaxRejectRatio
@@ -114,7 +116,7 @@ var formats = []string{"auto", "csv", "xlsx", "json", "ndjson", "parquet"}
 var steps = []string{"pull", "report"}
 
 // ReportFormats accepted in jobs and by `caseload report`.
-var reportFormats = []string{"xlsx", "html", "json"}
+var reportFormats = []string{"xlsx", "html", "pdf", "json"}
 
 // Find returns the config path to use: explicit if given, else ./caseload.yaml.
 func Find(explicit string) (string, error) {
@@ -234,7 +236,7 @@ func (p *parser) path(n *yaml.Node, key, dir string) (string, error) {
 	return filepath.Join(dir, s), nil
 }
 
-var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "reports", "sources", "jobs"}
+var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "reports", "sources", "jobs", "deliveries", "alerts"}
 
 func (p *parser) top(c *Config, root *yaml.Node) error {
 	vals, _, err := p.mapping(root, "", topKeys)
@@ -324,6 +326,9 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 		if err := p.sources(c, n); err != nil {
 			return err
 		}
+	}
+	if err := p.deliveriesAndAlerts(c, vals); err != nil { // before jobs: a job's deliver: names them
+		return err
 	}
 	if n := vals["jobs"]; n != nil {
 		if err := p.jobs(c, n); err != nil {
