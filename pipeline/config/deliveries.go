@@ -201,6 +201,11 @@ func (p *parser) deliveriesAndAlerts(c *Config, vals map[string]*yaml.Node) erro
 		if err != nil {
 			return err
 		}
+		for i, name := range names {
+			if d, _ := c.Delivery(name); d.Kind == KindFolder {
+				return p.errf(n.Content[i], "alerts", "%q is a folder delivery; alerts go to email, wecom, dingtalk or webhook deliveries", name)
+			}
+		}
 		c.Alerts = names
 	}
 	return nil

@@ -111,6 +111,7 @@ func TestDeliveryErrors(t *testing.T) {
 		{"alerts: [it]\n", `x.yaml:3: alerts: no delivery named "it"; caseload.yaml defines no deliveries`},
 		{"alerts: it\n", `alerts: expected a list of delivery names`},
 		{"deliveries:\n  - name: w\n    kind: webhook\n    url_env: U\nalerts: [w, w]\n", `alerts: "w" is listed twice`},
+		{"deliveries:\n  - name: a\n    kind: folder\n    path: p\nalerts: [a]\n", `x.yaml:7: alerts: "a" is a folder delivery`},
 	} {
 		_, err := Parse("/p/x.yaml", []byte(head+c.yaml))
 		var ce *Error
