@@ -189,8 +189,8 @@ type Sender interface {
 
 // kind is what each delivery kind implements; the retry loop is shared.
 type kind interface {
-	// target describes where messages go, without secrets.
-	target() string
+	// target describes where msg goes, without secrets.
+	target(msg Message) string
 	// prepare resolves secrets (registering them with red) and renders msg once.
 	prepare(ctx context.Context, msg Message, env func(string) (string, bool), red *redactor) (job, error)
 }
@@ -225,7 +225,7 @@ func New(d config.Delivery, opt Options) Sender {
 
 type badKind struct{ kind string }
 
-func (b badKind) target() string { return b.kind }
+func (b badKind) target(Message) string { return b.kind }
 func (b badKind) prepare(context.Context, Message, func(string) (string, bool), *redactor) (job, error) {
 	return nil, permanentf("unknown delivery kind %q", b.kind)
 }

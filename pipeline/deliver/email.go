@@ -27,7 +27,7 @@ type emailKind struct {
 	opt Options
 }
 
-func (k *emailKind) target() string {
+func (k *emailKind) target(Message) string {
 	s := k.d.Email.SMTP
 	rcpts := append(append(append([]string(nil), k.d.Email.To...), k.d.Email.Cc...), k.d.Email.Bcc...)
 	return fmt.Sprintf("smtp://%s (%s) to %s", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), s.TLS, strings.Join(rcpts, ", "))

@@ -29,7 +29,13 @@ type folderKind struct {
 	opt Options
 }
 
-func (k *folderKind) target() string { return k.d.Folder.Path }
+func (k *folderKind) target(msg Message) string {
+	base, dest := baseAndDest(k.d.Folder.Path, msg.Period)
+	if msg.Type == TypeTest {
+		return base
+	}
+	return dest
+}
 
 type folderMarker struct {
 	Period      string    `json:"period"`

@@ -36,7 +36,7 @@ func (s *sender) Send(ctx context.Context, msg Message) (Result, error) {
 		msg.Lang = "zh"
 	}
 	red := &redactor{}
-	res := Result{Delivery: s.d.Name, Kind: s.d.Kind, Target: s.k.target(), Message: msg.Type, Period: msg.Period.Label}
+	res := Result{Delivery: s.d.Name, Kind: s.d.Kind, Target: s.k.target(msg), Message: msg.Type, Period: msg.Period.Label}
 	log := s.opt.Logger.With("delivery", s.d.Name, "kind", s.d.Kind)
 
 	started := s.opt.Now()

@@ -37,7 +37,7 @@ type robotBase struct {
 	opt Options
 }
 
-func (b robotBase) target() string {
+func (b robotBase) target(Message) string {
 	t := b.d.Kind + " via $" + b.d.Robot.URLEnv
 	if b.d.Robot.BaseURL != "" {
 		t += " at " + safeURL(b.d.Robot.BaseURL)

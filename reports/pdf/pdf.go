@@ -5,7 +5,8 @@
 // Offline by construction: the HTML is written to a file in a scratch directory and loaded
 // from there; every other request the page might make (http, https, ws, other files) is
 // failed by the DevTools Fetch domain before it leaves the browser. The browser's profile
-// and temporary files live in the same scratch directory, which is removed afterwards.
+// and temporary files live in the same scratch directory, which is removed afterwards
+// (temporary files only when its path is short enough for Chromium's Unix socket).
 //
 // Without Chromium on the machine, FromHTML returns an error wrapping ErrNoChromium that
 // names the Debian package to install.
@@ -115,8 +116,13 @@ func FromHTML(ctx context.Context, doc []byte, opt Options) ([]byte, error) {
 		chromedp.Flag("no-pings", true),
 		chromedp.Flag("dns-prefetch-disable", true),
 		chromedp.Flag("font-render-hinting", "none"),
-		chromedp.Env("TMPDIR="+dir),
 	)
+	// Chromium puts a Unix socket (…/org.chromium.Chromium.XXXXXX/SingletonSocket) into
+	// TMPDIR, and such a path may not pass 107 bytes: a deep scratch directory leaves the
+	// system's temporary directory in place (Chromium removes its directory on exit).
+	if len(dir)+len("/org.chromium.Chromium.XXXXXX/SingletonSocket") < 100 {
+		aopts = append(aopts, chromedp.Env("TMPDIR="+dir))
+	}
 	if os.Geteuid() == 0 {
 		aopts = append(aopts, chromedp.NoSandbox) // Chromium refuses to run as root with its sandbox
 	}
