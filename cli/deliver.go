@@ -39,8 +39,8 @@ func newDeliverCmd(e *env) *cobra.Command {
       of the files), else from the warehouse.
 
   caseload deliver --test --to it-staff
-      sends a test message (an email carries a small attachment with a Chinese file name, a
-      WeCom robot a small file; a folder is written to and cleaned).
+      sends a test message, once, without retries (an email carries a small attachment with a
+      Chinese file name, a WeCom robot a small file; a folder is written to and cleaned).
 
 Every attempt is a row of the deliveries table (run_id NULL). Secrets come from the
 environment variables the deliveries name (*_env). Exit 0 only if every send succeeded.
@@ -177,7 +177,11 @@ func (e *env) deliverSend(ctx context.Context, cfg *config.Config, msg deliver.M
 	var ds []config.Delivery
 	for _, n := range names {
 		d, _ := cfg.Delivery(n)
-		ds = append(ds, *d)
+		dd := *d
+		if msg.Type == deliver.TypeTest {
+			dd.Retries = 0 // a test answers at once; retries would hide the problem for minutes
+		}
+		ds = append(ds, dd)
 	}
 	opt := deliver.Options{Logger: e.log, Location: cfg.Location, Version: Version}
 	results, sendErr := deliver.SendAll(ctx, ds, msg, opt)

@@ -93,7 +93,7 @@ func (s *sender) Send(ctx context.Context, msg Message) (Result, error) {
 		a.Status = StatusFailed
 		res.Attempts = append(res.Attempts, a)
 		res.Status, res.Error, res.Notes = StatusFailed, a.Error, j.notes()
-		if transient {
+		if transient && n > 1 {
 			res.Error = fmt.Sprintf("%s (after %d attempts)", a.Error, n)
 		}
 		log.Error("delivery failed", "attempt", n, "error", a.Error)
