@@ -602,3 +602,15 @@ func (d *Delivery) Formats() []string {
 	}
 	return nil
 }
+
+// MissingFormats lists the report formats the delivery sends as files that written (a job's
+// formats) lacks, e.g. an email attaching pdf for a job that writes only xlsx and html.
+func (d *Delivery) MissingFormats(written []string) []string {
+	var out []string
+	for _, f := range d.Formats() {
+		if !slices.Contains(written, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

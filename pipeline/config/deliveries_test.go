@@ -79,6 +79,12 @@ func TestDeliveriesParsed(t *testing.T) {
 	if h.Retries != 0 || h.Timeout != 10*time.Second {
 		t.Errorf("hook %+v", h)
 	}
+	if got := d.MissingFormats([]string{"xlsx", "html", "json"}); strings.Join(got, ",") != "pdf" {
+		t.Errorf("missing formats %v", got)
+	}
+	if got := a.MissingFormats(nil); got != nil {
+		t.Errorf("a folder without formats needs none: %v", got)
+	}
 	if err := c.CheckDeliveryNames([]string{"archive", "nope"}); err == nil || !strings.Contains(err.Error(), `no delivery named "nope"; defined in caseload.yaml: officials, archive, it-staff, ding, hook`) {
 		t.Errorf("check: %v", err)
 	}
