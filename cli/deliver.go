@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/deliver"
-	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/reports"
 	"github.com/caseload/caseload/reports/newsbrief"
@@ -148,13 +146,9 @@ func (e *env) reportMessage(ctx context.Context, cfg *config.Config, p period.Pe
 // one (the figures of the files being sent), else from the analyst snapshot.
 func (e *env) briefOf(ctx context.Context, cfg *config.Config, p period.Period, jsonPath string) ([]newsbrief.Paragraph, error) {
 	if jsonPath != "" {
-		var r kpi.Result
-		b, err := os.ReadFile(jsonPath)
+		brief, err := deliver.BriefFromJSON(jsonPath, cfg.Office, e.lang, p)
 		if err == nil {
-			err = json.Unmarshal(b, &r)
-		}
-		if err == nil && r.Period.Label == p.Label && r.KPIs != nil {
-			return newsbrief.Build(newsbrief.Input{Office: cfg.Office, Current: &r}, e.lang), nil
+			return brief, nil
 		}
 		e.log.Warn("the period's JSON report cannot be read; the headline figures come from the warehouse", "file", jsonPath, "error", err)
 	}

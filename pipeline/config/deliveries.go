@@ -138,6 +138,18 @@ func (c *Config) Delivery(name string) (*Delivery, bool) {
 	return nil, false
 }
 
+// DeliveriesNamed returns the deliveries with the given names, in that order (a job's
+// deliver: list, or Alerts); unknown names are skipped (the config check refuses them).
+func (c *Config) DeliveriesNamed(names []string) []Delivery {
+	var out []Delivery
+	for _, n := range names {
+		if d, ok := c.Delivery(n); ok {
+			out = append(out, *d)
+		}
+	}
+	return out
+}
+
 // DeliveryNames lists the configured delivery names in file order.
 func (c *Config) DeliveryNames() []string {
 	out := make([]string, 0, len(c.Deliveries))

@@ -1,12 +1,14 @@
 package deliver
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/reports/newsbrief"
 )
@@ -69,6 +71,27 @@ func ReportMessage(office, lang string, p period.Period, brief []newsbrief.Parag
 		return Message{}, err
 	}
 	return Message{Type: TypeReport, Office: office, Lang: lang, Period: p, Headlines: HeadlinesOf(brief), Files: files}, nil
+}
+
+// BriefFromJSON drafts the news brief of a period from its JSON report (the §7.1 document
+// `caseload report` writes), so that a message quotes exactly the figures of the files it
+// carries. It fails if the file is not that document or is for another period.
+func BriefFromJSON(path, office, lang string, p period.Period) ([]newsbrief.Paragraph, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r kpi.Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if r.Period.Label != p.Label || r.KPIs == nil {
+		return nil, fmt.Errorf("%s: not the JSON report of %s", path, p.Label)
+	}
+	if office == "" {
+		office = r.Office
+	}
+	return newsbrief.Build(newsbrief.Input{Office: office, Current: &r}, lang), nil
 }
 
 // AlertStatuses are the run statuses that are alerted (SPEC §11).

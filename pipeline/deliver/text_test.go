@@ -1,6 +1,7 @@
 package deliver
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,5 +107,23 @@ func TestAttachmentName(t *testing.T) {
 		if got := AttachmentName(c.pattern, msg, "xlsx"); got != c.want {
 			t.Errorf("%q %s: %q, want %q", c.pattern, c.lang, got, c.want)
 		}
+	}
+}
+
+func TestBriefFromJSON(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report-2022-10.json")
+	os.WriteFile(path, []byte(`{"office":"示范县侨办","timezone":"Asia/Shanghai","period":{"label":"2022-10","kind":"month","first_day":"2022-10-01","last_day":"2022-10-31"},
+"kpis":{"completed_cumulative":14856,"received":207,"completed":198,"received_yoy_growth":-0.0142},"by_item":[],"by_channel":[],"monthly":[]}`), 0o644)
+	brief, err := BriefFromJSON(path, "", "zh", october)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(HeadlinesOf(brief), "")
+	if got != "截至2022年10月底，示范县侨办累计审批涉侨业务14,856宗。2022年10月，共受理涉侨业务207宗，同比下降1.4%；办结198宗。" {
+		t.Errorf("%s", got)
+	}
+	if _, err := BriefFromJSON(path, "", "zh", mustPeriod(t, "2022-09")); err == nil || !strings.Contains(err.Error(), "not the JSON report of 2022-09") {
+		t.Errorf("%v", err)
 	}
 }
