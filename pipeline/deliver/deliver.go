@@ -9,6 +9,16 @@
 // files, the language; for alerts the job, run, status and error); each kind renders it
 // (subject and body of an email, markdown for robots, JSON for webhooks).
 //
+// A job's deliver step and its alerts (the scheduler's side):
+//
+//	msg, err := deliver.ReportMessage(cfg.Office, lang, p, model.Brief, paths) // or BriefFromJSON
+//	msg.Run = &deliver.Run{Job: job.Name, RunID: runID}
+//	results, err := deliver.SendAll(ctx, cfg.DeliveriesNamed(job.Deliver), msg, opt)
+//	for _, r := range results { deliver.Record(ctx, tx, &runID, r) } // err != nil: the run failed
+//
+//	alert, _ := deliver.AlertMessage(cfg.Office, lang, p, deliver.Run{Job: job.Name, RunID: runID, Status: "failed", Error: text})
+//	results, _ = deliver.SendAll(ctx, cfg.DeliveriesNamed(cfg.Alerts), alert, opt) // RecoveredMessage on the first success after
+//
 // Decisions:
 //   - Secrets (SMTP password, webhook URLs with their keys, signing secrets) are read from
 //     the environment when a message is sent, never at load time; an unset variable is a

@@ -162,7 +162,11 @@ func (k *emailKind) prepare(ctx context.Context, msg Message, env func(string) (
 	j.m, j.size = m, n
 
 	s := e.SMTP
-	j.client = []mail.Option{mail.WithTimeout(k.d.Timeout), mail.WithTLSConfig(tc)}
+	timeout := k.d.Timeout
+	if timeout <= 0 {
+		timeout = config.DefaultEmailTimeout
+	}
+	j.client = []mail.Option{mail.WithTimeout(timeout), mail.WithTLSConfig(tc)}
 	switch s.TLS {
 	case "ssl":
 		j.client = append(j.client, mail.WithSSL())
