@@ -17,6 +17,7 @@ func (e *env) pdfPrinter(cfg *config.Config) func(context.Context, []byte) ([]by
 		if err != nil {
 			return nil, err
 		}
+		defer os.Remove(scratch) // this process's directory, if nothing else of it is left there
 		return pdf.FromHTML(ctx, html, pdf.Options{Chromium: os.Getenv("CASELOAD_CHROMIUM"), ScratchDir: scratch, Lang: e.lang})
 	}
 }
