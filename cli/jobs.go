@@ -15,16 +15,19 @@ import (
 	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/pipeline/warehouse"
 	"github.com/caseload/caseload/reports"
+	"github.com/caseload/caseload/reports/newsbrief"
 	"github.com/caseload/caseload/reports/textwidth"
 )
 
 // jobEnv is what runs need, built from the command line's environment.
 func (e *env) jobEnv(cfg *config.Config, clock clockwork.Clock, wait time.Duration) *jobs.Env {
-	je := &jobs.Env{Config: cfg, Log: e.log, Clock: clock, Version: Version}
+	je := &jobs.Env{Config: cfg, Log: e.log, Clock: clock, Version: Version, Lang: e.lang}
 	je.Open = e.waitingOpen(cfg, clock, wait)
+	je.Brief = func(ctx context.Context, p period.Period) ([]newsbrief.Paragraph, error) { return e.briefOf(ctx, cfg, p, "") }
 	je.Steps = map[string]jobs.Step{
-		"pull":   je.PullStep,
-		"report": e.reportStep(cfg),
+		"pull":    je.PullStep,
+		"report":  e.reportStep(cfg),
+		"deliver": je.DeliverStep,
 	}
 	return je
 }

@@ -17,7 +17,7 @@ func newReportCmd(e *env) *cobra.Command {
 	var periodArg, formats, out string
 	var details bool
 	cmd := &cobra.Command{
-		Use:   "report --period P [--format xlsx,html,json] [--out DIR] [--details]",
+		Use:   "report --period P [--format xlsx,html,pdf,json] [--out DIR] [--details]",
 		Short: "Write the period's Excel workbook, HTML report (with news-brief draft) and JSON",
 		Long: `Write the reports of one period from the analyst snapshot of the warehouse:
 
@@ -25,6 +25,8 @@ func newReportCmd(e *env) *cobra.Command {
         (English sheet names with --lang en); --details adds the row-level sheet 办件明细
         (streamed; case ids hashed, no personal identifiers)
   html  one self-contained page for publicity staff, with the 新闻稿素材 news-brief draft
+  pdf   the HTML report printed on A4 with page numbers by headless Chromium (Debian package
+        chromium; CASELOAD_CHROMIUM names another browser binary); not written by default
   json  the KPI document (the same as 'caseload kpi --format json')
 
 Files go to --out (default reports.out in caseload.yaml, else ./reports) named by
@@ -59,7 +61,7 @@ Periods: ` + period.AcceptedForms,
 		},
 	}
 	cmd.Flags().StringVar(&periodArg, "period", "", "the period: 2022-10, 2022-Q3, 2022-H1, 2022, 2022-01..2022-10, 2022-01-01..2022-10-31, ytd:2022-10")
-	cmd.Flags().StringVar(&formats, "format", "xlsx,html,json", "comma-separated: xlsx, html, json")
+	cmd.Flags().StringVar(&formats, "format", "xlsx,html,json", "comma-separated: xlsx, html, pdf, json")
 	cmd.Flags().StringVar(&out, "out", "", "output directory (default: reports.out in caseload.yaml)")
 	cmd.Flags().BoolVar(&details, "details", false, "add the row-level sheet 办件明细 to the workbook (no personal identifiers)")
 	return cmd
@@ -107,7 +109,7 @@ func (e *env) writeReportsFP(ctx context.Context, cfg *config.Config, req report
 		dir = filepath.Join(cfg.Dir, "reports")
 	}
 	dir = reports.ExpandDir(dir, req.Period)
-	opt := reports.WriteOptions{Dir: dir, NameTmpl: cfg.Reports.NameTmpl, Formats: req.Formats}
+	opt := reports.WriteOptions{Dir: dir, NameTmpl: cfg.Reports.NameTmpl, Formats: req.Formats, PDF: e.pdfPrinter(cfg)}
 	if req.Details {
 		opt.Details = reports.QueryDetails(ctx, db, req.Period, m.Current.Data.Fingerprint)
 	}

@@ -59,7 +59,7 @@ func TestReportCommand(t *testing.T) {
 	}
 	// usage errors
 	for _, args := range [][]string{
-		{"report"}, {"report", "--period", "2022-13"}, {"report", "--period", "2022-10", "--format", "pdf"},
+		{"report"}, {"report", "--period", "2022-13"}, {"report", "--period", "2022-10", "--format", "docx"},
 	} {
 		if _, errs, code := run(t, proj, args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errs)

@@ -161,6 +161,7 @@ or try 'caseload demo').`,
 		newRunCmd(e),
 		newScheduleCmd(e),
 		newRunsCmd(e),
+		newDeliverCmd(e),
 	)
 	argsAreUsage(root)
 	return root

@@ -342,4 +342,3 @@ func writeRunsTable(e *env, cfg *config.Config, runs []jobs.Run) {
 	}
 	t.write(e.stdout)
 }
-

@@ -21,11 +21,16 @@ type Format string
 const (
 	XLSX Format = "xlsx"
 	HTML Format = "html"
+	PDF  Format = "pdf" // the HTML report printed by Chromium (WriteOptions.PDF)
 	JSON Format = "json"
 )
 
-// AllFormats are the formats in the order they are written.
+// AllFormats are the formats written when none are asked for, in the order they are written.
+// PDF is not among them: it needs Chromium.
 func AllFormats() []Format { return []Format{XLSX, HTML, JSON} }
+
+// formatOrder is the order of every format.
+var formatOrder = []Format{XLSX, HTML, PDF, JSON}
 
 // ParseFormats parses a comma-separated list ("xlsx,html"); duplicates are dropped and the
 // result is in AllFormats order.
@@ -34,21 +39,21 @@ func ParseFormats(s string) ([]Format, error) {
 	for _, part := range strings.Split(s, ",") {
 		f := Format(strings.ToLower(strings.TrimSpace(part)))
 		switch f {
-		case XLSX, HTML, JSON:
+		case XLSX, HTML, PDF, JSON:
 			want[f] = true
 		case "":
 		default:
-			return nil, fmt.Errorf("format %q: expected xlsx, html or json", part)
+			return nil, fmt.Errorf("format %q: expected xlsx, html, pdf or json", part)
 		}
 	}
 	var out []Format
-	for _, f := range AllFormats() {
+	for _, f := range formatOrder {
 		if want[f] {
 			out = append(out, f)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no format given: expected xlsx, html and/or json")
+		return nil, fmt.Errorf("no format given: expected xlsx, html, pdf and/or json")
 	}
 	return out, nil
 }
@@ -97,6 +102,8 @@ type WriteOptions struct {
 	Formats  []Format // default all
 	// Details adds the row-level sheet to the workbook.
 	Details Details
+	// PDF prints the HTML report (format pdf), e.g. with reports/pdf.FromHTML.
+	PDF func(ctx context.Context, html []byte) ([]byte, error)
 }
 
 // WriteFiles renders the requested formats and publishes them into opt.Dir (§7.4).
@@ -133,6 +140,8 @@ func WriteFiles(ctx context.Context, m *Model, opt WriteOptions) ([]string, erro
 			err = WriteHTML(ctx, &buf, m)
 		case JSON:
 			err = WriteJSON(&buf, m)
+		case PDF:
+			err = writePDF(ctx, &buf, m, opt.PDF)
 		default:
 			err = fmt.Errorf("unknown format %q", f)
 		}
@@ -156,6 +165,22 @@ func WriteFiles(ctx context.Context, m *Model, opt WriteOptions) ([]string, erro
 		paths = append(paths, r.path)
 	}
 	return paths, nil
+}
+
+func writePDF(ctx context.Context, w io.Writer, m *Model, print func(context.Context, []byte) ([]byte, error)) error {
+	if print == nil {
+		return fmt.Errorf("pdf: no printer configured")
+	}
+	var h bytes.Buffer
+	if err := WriteHTML(ctx, &h, m); err != nil {
+		return err
+	}
+	b, err := print(ctx, h.Bytes())
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
 }
 
 // removeStaleTemps removes the temporary files WriteAtomic makes for path (.NAME.tmp-*)

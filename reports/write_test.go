@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,11 +32,35 @@ func TestFileBase(t *testing.T) {
 	if got := FileBase("侨办/{period}-月报", p); got != "侨办-ytd-2022-10-月报" {
 		t.Errorf("custom pattern: %q", got)
 	}
-	if _, err := ParseFormats("xlsx, pdf"); err == nil {
-		t.Errorf("pdf accepted")
+	if _, err := ParseFormats("xlsx, docx"); err == nil {
+		t.Errorf("docx accepted")
+	}
+	if f, err := ParseFormats("pdf,json,xlsx,html"); err != nil || fmt.Sprint(f) != "[xlsx html pdf json]" {
+		t.Errorf("ParseFormats: %v %v", f, err)
 	}
 	if f, err := ParseFormats("json,xlsx,json"); err != nil || len(f) != 2 || f[0] != XLSX {
 		t.Errorf("ParseFormats: %v %v", f, err)
+	}
+}
+
+// The pdf format prints the HTML report through WriteOptions.PDF (reports/pdf in the CLI).
+func TestWriteFilesPDF(t *testing.T) {
+	dir := t.TempDir()
+	m := ytdModel(t, LangZH)
+	var got []byte
+	print := func(ctx context.Context, html []byte) ([]byte, error) {
+		got = html
+		return []byte("%PDF-1.7 test"), nil
+	}
+	paths, err := WriteFiles(context.Background(), m, WriteOptions{Dir: dir, Formats: []Format{PDF}, PDF: print})
+	if err != nil || len(paths) != 1 || filepath.Ext(paths[0]) != ".pdf" {
+		t.Fatalf("%v %v", paths, err)
+	}
+	if b, _ := os.ReadFile(paths[0]); string(b) != "%PDF-1.7 test" || !bytes.Contains(got, []byte("新闻稿素材")) {
+		t.Errorf("pdf file %q, html %d bytes", b, len(got))
+	}
+	if _, err := WriteFiles(context.Background(), m, WriteOptions{Dir: dir, Formats: []Format{PDF}}); err == nil {
+		t.Error("pdf without a printer")
 	}
 }
 

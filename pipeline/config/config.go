@@ -50,6 +50,8 @@ type Config struct {
 	Sources     []Source
 	Jobs        []Job
 	HistoryDays int // job_runs older than this many days are pruned (default 730)
+	Deliveries  []Delivery // SPEC §11, in file order (deliveries.go)
+	Alerts      []string   // names of the deliveries that hear of failed runs
 }
 
 // Quality is the data-quality gate: a pull whose rejected share exceeds MaxRejectRatio
@@ -121,7 +123,7 @@ var formats = []string{"auto", "csv", "xlsx", "json", "ndjson", "parquet"}
 var steps = []string{"pull", "report", "deliver"}
 
 // ReportFormats accepted in jobs and by `caseload report`.
-var reportFormats = []string{"xlsx", "html", "json"}
+var reportFormats = []string{"xlsx", "html", "pdf", "json"}
 
 // Find returns the config path to use: explicit if given, else ./caseload.yaml.
 func Find(explicit string) (string, error) {
@@ -241,7 +243,7 @@ func (p *parser) path(n *yaml.Node, key, dir string) (string, error) {
 	return filepath.Join(dir, s), nil
 }
 
-var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "reports", "sources", "jobs", "history_days"}
+var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "reports", "sources", "jobs", "deliveries", "alerts", "history_days"}
 
 func (p *parser) top(c *Config, root *yaml.Node) error {
 	vals, _, err := p.mapping(root, "", topKeys)
@@ -349,6 +351,9 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 		if err := n.Decode(&c.HistoryDays); err != nil || c.HistoryDays < 1 || c.HistoryDays > 36500 {
 			return p.errf(n, "history_days", "expected a whole number of days from 1 to 36500 (job_runs older than this are pruned; default 730)")
 		}
+	}
+	if err := p.deliveriesAndAlerts(c, vals); err != nil { // before jobs: a job's deliver: names them
+		return err
 	}
 	if n := vals["jobs"]; n != nil {
 		if err := p.jobs(c, n); err != nil {
@@ -507,7 +512,7 @@ func (p *parser) jobs(c *Config, n *yaml.Node) error {
 			}
 		}
 		if m := vals["deliver"]; m != nil {
-			if j.Deliver, err = p.strList(m, where+".deliver", nil); err != nil {
+			if j.Deliver, err = p.deliveryNames(c, m, where+".deliver"); err != nil {
 				return err
 			}
 		}
@@ -539,6 +544,14 @@ func (p *parser) jobs(c *Config, n *yaml.Node) error {
 					return p.errf(m, where+"."+key, "%q is not a duration like 30s, 5m or 1h", s)
 				}
 				*dst = d
+			}
+		}
+		if slices.Contains(j.Steps, "report") {
+			for _, name := range j.Deliver {
+				d, _ := c.Delivery(name)
+				if miss := d.MissingFormats(j.Formats); len(miss) > 0 {
+					return p.errf(vals["deliver"], where+".deliver", "delivery %s sends %s, which this job does not write (formats: %s); add it to formats", name, strings.Join(miss, ", "), strings.Join(j.Formats, ", "))
+				}
 			}
 		}
 		c.Jobs = append(c.Jobs, j)

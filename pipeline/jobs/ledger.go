@@ -70,7 +70,8 @@ type Run struct {
 	Version      string          `json:"caseload_version,omitempty"`
 	Fingerprint  string          `json:"fingerprint,omitempty"`
 
-	permanent bool // the attempt failed in a way a retry cannot fix
+	permanent bool   // the attempt failed in a way a retry cannot fix
+	alert     *Alert // a queued row that alerts once written (scheduler)
 }
 
 func nullTime(t time.Time) any {

@@ -17,6 +17,7 @@ import (
 	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/pipeline/warehouse"
 	"github.com/caseload/caseload/reports"
+	"github.com/caseload/caseload/reports/newsbrief"
 )
 
 // Step is one step of a job ("pull", "report", "deliver"). It works inside an attempt: the
@@ -43,8 +44,13 @@ type Env struct {
 	Steps   map[string]Step
 	// Open takes the warehouse for writing, with purpose written in the lock file.
 	Open func(ctx context.Context, purpose string) (*warehouse.Warehouse, error)
-	// Alert is told of state changes of a job (may be nil; the delivery of alerts is §11).
+	// Alert is told of state changes of a job, besides the alerts: deliveries (may be nil).
 	Alert func(ctx context.Context, a Alert)
+	// Lang is the language of messages (zh | en).
+	Lang string
+	// Brief gives a period's news brief for a delivery message when the run wrote no JSON
+	// report to read it from (may be nil).
+	Brief func(ctx context.Context, p period.Period) ([]newsbrief.Paragraph, error)
 	// Jitter returns a number in [0, 1) for retry jitter (nil: math/rand).
 	Jitter func() float64
 	// Writer, when set (a channel of capacity 1), makes the attempts and ledger writes of
@@ -172,7 +178,7 @@ func (e *Env) attempt(ctx context.Context, spec Spec, n int, retryOf int64) *Run
 	e.alertInterrupted(ledger, w)
 	r.StartedAt = e.Clock.Now()
 	r.Heartbeat = r.StartedAt
-	if err := e.write(ledger, w, func(q warehouse.Querier) error {
+	if err := writeGen(ledger, w, func(q warehouse.Querier) error {
 		if err := Insert(ledger, q, r); err != nil {
 			return err
 		}
@@ -200,7 +206,7 @@ func (e *Env) attempt(ctx context.Context, spec Spec, n int, retryOf int64) *Run
 		r.permanent = errors.As(err, &p)
 	}
 	var previous Status
-	if err := e.write(ledger, w, func(q warehouse.Querier) error {
+	if err := writeGen(ledger, w, func(q warehouse.Querier) error {
 		var perr error
 		previous, perr = lastHealth(ledger, q, r.Job, r.ID)
 		if perr != nil {
@@ -228,21 +234,22 @@ func (e *Env) attempt(ctx context.Context, spec Spec, n int, retryOf int64) *Run
 	}
 	log.Log(ledger, level, "run ended", "status", string(r.Status), "seconds", r.FinishedAt.Sub(r.StartedAt).Seconds(),
 		"outputs", len(r.Outputs), "err", r.Error)
-	e.alertOnChange(ledger, *r, previous, n > spec.Job.Retries || r.permanent || r.Status != Failed)
+	e.alertOnChange(ledger, w, *r, previous, n > spec.Job.Retries || r.permanent || r.Status != Failed)
 	return r
 }
 
-// alertOnChange tells Alert of a state change; final is false for an attempt that will be
-// retried (never one alert per retry).
-func (e *Env) alertOnChange(ctx context.Context, r Run, previous Status, final bool) {
-	if e.Alert == nil || !final {
+// alertOnChange alerts on a state change of the job (SPEC §11): a bad end after a good state
+// (or a different bad one), or the first success after a bad one. final is false for an
+// attempt that will be retried: never one alert per retry.
+func (e *Env) alertOnChange(ctx context.Context, w *warehouse.Warehouse, r Run, previous Status, final bool) {
+	if !final {
 		return
 	}
 	switch {
 	case r.Status.Bad() && r.Status != previous:
-		e.Alert(ctx, Alert{Run: r, Previous: previous})
+		e.sendAlert(ctx, w, Alert{Run: r, Previous: previous})
 	case r.Status == Succeeded && previous.Bad():
-		e.Alert(ctx, Alert{Run: r, Previous: previous, Recovered: true})
+		e.sendAlert(ctx, w, Alert{Run: r, Previous: previous, Recovered: true})
 	}
 }
 
@@ -306,8 +313,8 @@ func describe(run context.Context, err error, job config.Job) string {
 	return err.Error()
 }
 
-// write runs fn in the open generation and commits it, then begins the next one.
-func (e *Env) write(ctx context.Context, w *warehouse.Warehouse, fn func(q warehouse.Querier) error) error {
+// writeGen runs fn in the open generation of w (beginning one if needed) and commits it.
+func writeGen(ctx context.Context, w *warehouse.Warehouse, fn func(q warehouse.Querier) error) error {
 	if w.DB == nil {
 		if err := w.Begin(ctx); err != nil {
 			return err
@@ -316,10 +323,7 @@ func (e *Env) write(ctx context.Context, w *warehouse.Warehouse, fn func(q wareh
 	if err := fn(w.DB); err != nil {
 		return err
 	}
-	if err := w.Commit(ctx); err != nil {
-		return err
-	}
-	return w.Begin(ctx)
+	return w.Commit(ctx)
 }
 
 // ExpandOut expands {period} in a job's out directory as the report writers name files

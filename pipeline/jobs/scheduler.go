@@ -204,22 +204,16 @@ func (s *Scheduler) recordMissed(j scheduledJob, ticks []time.Time, omitted int)
 		r.Error = "missed while caseload was not running (catchup: " + j.job.Catchup + ")"
 		rows = append(rows, r)
 	}
-	s.queue(rows...)
-	for _, r := range rows {
-		s.alertMissed(r)
-	}
-}
-
-// alertMissed alerts on a missed tick when it changes the job's state.
-func (s *Scheduler) alertMissed(r Run) {
+	// One alert when the job's state becomes missed (state changes only).
 	s.mu.Lock()
-	prev := s.health[r.Job]
-	s.health[r.Job] = Missed
-	s.last[r.Job] = r
+	prev := s.health[j.job.Name]
+	s.health[j.job.Name] = Missed
+	s.last[j.job.Name] = rows[len(rows)-1]
 	s.mu.Unlock()
-	if s.env.Alert != nil && prev != Missed {
-		s.env.Alert(context.Background(), Alert{Run: r, Previous: prev})
+	if prev != Missed {
+		rows[len(rows)-1].alert = &Alert{Previous: prev}
 	}
+	s.queue(rows...)
 }
 
 // tickRun is a row for a tick that did not run.
@@ -397,17 +391,30 @@ func (s *Scheduler) flush(ctx context.Context) {
 		}
 		s.mu.Unlock()
 		err := s.withWarehouse(ctx, "record missed and skipped ticks", func(w *warehouse.Warehouse) error {
-			for i := range rows {
-				if err := Insert(ctx, w.DB, &rows[i]); err != nil {
-					return err
-				}
-				if !rows[i].ScheduledFor.IsZero() {
-					if err := SetLastTick(ctx, w.DB, rows[i].Job, rows[i].ScheduledFor); err != nil {
+			if err := writeGen(ctx, w, func(q warehouse.Querier) error {
+				for i := range rows {
+					if err := Insert(ctx, q, &rows[i]); err != nil {
 						return err
 					}
+					if !rows[i].ScheduledFor.IsZero() {
+						if err := SetLastTick(ctx, q, rows[i].Job, rows[i].ScheduledFor); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			for _, r := range rows {
+				if r.alert != nil {
+					al := *r.alert
+					r.alert = nil
+					al.Run = r
+					s.env.sendAlert(ctx, w, al)
 				}
 			}
-			return w.Commit(ctx)
+			return nil
 		})
 		if err != nil {
 			s.env.Log.Error("could not record missed/skipped ticks", "rows", len(rows), "err", err)
@@ -468,14 +475,12 @@ func (s *Scheduler) Status(n int) ([]JobStatus, time.Time) {
 	return out, s.lastLoop
 }
 
-// alertInterrupted alerts on the runs a writer open found interrupted.
+// alertInterrupted alerts on the runs a writer open found interrupted (each is a change of
+// its job's state: the run was running).
 func (e *Env) alertInterrupted(ctx context.Context, w *warehouse.Warehouse) {
-	if e.Alert == nil {
-		return
-	}
-	for _, ir := range w.Interrupted {
-		p, _ := period.Parse(ir.Period)
-		e.Alert(ctx, Alert{Run: Run{ID: ir.RunID, Job: ir.Job, Period: p, Attempt: ir.Attempt, Status: Interrupted, Error: ir.Error}})
-	}
+	found := w.Interrupted
 	w.Interrupted = nil
+	for _, ir := range found {
+		e.sendAlert(ctx, w, Alert{Run: Run{ID: ir.RunID, Job: ir.Job, Period: alertPeriod(ir.Period), Attempt: ir.Attempt, Status: Interrupted, Error: ir.Error}})
+	}
 }
