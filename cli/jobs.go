@@ -23,7 +23,9 @@ import (
 func (e *env) jobEnv(cfg *config.Config, clock clockwork.Clock, wait time.Duration) *jobs.Env {
 	je := &jobs.Env{Config: cfg, Log: e.log, Clock: clock, Version: Version, Lang: e.lang}
 	je.Open = e.waitingOpen(cfg, clock, wait)
-	je.Brief = func(ctx context.Context, p period.Period) ([]newsbrief.Paragraph, error) { return e.briefOf(ctx, cfg, p, "") }
+	je.Brief = func(ctx context.Context, p period.Period) ([]newsbrief.Paragraph, error) {
+		return e.briefOf(ctx, cfg, p, "")
+	}
 	je.Steps = map[string]jobs.Step{
 		"pull":    je.PullStep,
 		"report":  e.reportStep(cfg),

@@ -49,7 +49,7 @@ type Config struct {
 	Reports     Reports
 	Sources     []Source
 	Jobs        []Job
-	HistoryDays int // job_runs older than this many days are pruned (default 730)
+	HistoryDays int        // job_runs older than this many days are pruned (default 730)
 	Deliveries  []Delivery // SPEC §11, in file order (deliveries.go)
 	Alerts      []string   // names of the deliveries that hear of failed runs
 }

@@ -158,4 +158,3 @@ func alertPeriod(label string) period.Period {
 	}
 	return p
 }
-
