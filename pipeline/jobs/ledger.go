@@ -237,12 +237,14 @@ func SucceededRun(ctx context.Context, q warehouse.Querier, job, label string) (
 	return id.Int64, err
 }
 
-// lastHealth is the last final status of job that counts for alerts (succeeded or bad),
+// lastHealth is the last final status of job that counts for alerts (succeeded or bad)
+// before run id before, leaving out the attempts of the run chain (the first attempt's id),
 // "" when it has none.
-func lastHealth(ctx context.Context, q warehouse.Querier, job string, before int64) (Status, error) {
+func lastHealth(ctx context.Context, q warehouse.Querier, job string, before, chain int64) (Status, error) {
 	var s sql.NullString
 	err := q.QueryRowContext(ctx, `SELECT arg_max(status, run_id) FROM job_runs
-		WHERE job = ? AND run_id < ? AND status IN ('succeeded', 'failed', 'timed_out', 'interrupted', 'missed')`, job, before).Scan(&s)
+		WHERE job = ? AND run_id < ? AND coalesce(retry_of, run_id) <> ?
+		  AND status IN ('succeeded', 'failed', 'timed_out', 'interrupted', 'missed')`, job, before, chain).Scan(&s)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

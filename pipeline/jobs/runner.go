@@ -208,7 +208,11 @@ func (e *Env) attempt(ctx context.Context, spec Spec, n int, retryOf int64) *Run
 	var previous Status
 	if err := writeGen(ledger, w, func(q warehouse.Querier) error {
 		var perr error
-		previous, perr = lastHealth(ledger, q, r.Job, r.ID)
+		chain := r.RetryOf
+		if chain == 0 {
+			chain = r.ID
+		}
+		previous, perr = lastHealth(ledger, q, r.Job, r.ID, chain)
 		if perr != nil {
 			return perr
 		}

@@ -124,7 +124,7 @@ func (s *Scheduler) startup(ctx, runsCtx context.Context) error {
 			return err
 		}
 		for _, j := range s.jobs {
-			h, err := lastHealth(ctx, w.DB, j.job.Name, 1<<62)
+			h, err := lastHealth(ctx, w.DB, j.job.Name, 1<<62, 0)
 			if err != nil {
 				return err
 			}
