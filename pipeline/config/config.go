@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/caseload/caseload/pipeline/schedule"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/caseload/caseload/pipeline/period"
@@ -444,11 +444,6 @@ func (p *parser) sources(c *Config, n *yaml.Node) error {
 
 var jobKeys = []string{"name", "schedule", "period", "steps", "formats", "out", "deliver", "catchup", "max_catchup", "retries", "retry_backoff", "timeout"}
 
-// CronParser is the parser the scheduler uses: 5 fields plus @descriptors.
-func CronParser() cron.Parser {
-	return cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-}
-
 func (p *parser) jobs(c *Config, n *yaml.Node) error {
 	if n.Kind != yaml.SequenceNode {
 		return p.errf(n, "jobs", "expected a list of jobs")
@@ -476,8 +471,10 @@ func (p *parser) jobs(c *Config, n *yaml.Node) error {
 		if j.Schedule, err = p.str(vals["schedule"], where+".schedule"); err != nil {
 			return err
 		}
-		if _, err := CronParser().Parse(j.Schedule); err != nil {
+		if sched, err := schedule.Parse(j.Schedule, c.Location); err != nil {
 			return p.errf(vals["schedule"], where+".schedule", "%q is not a cron spec (5 fields, e.g. \"0 6 1 * *\", or @monthly): %v", j.Schedule, err)
+		} else if !sched.Fires() {
+			return p.errf(vals["schedule"], where+".schedule", "%q never fires: none of the months it names has that day of the month", j.Schedule)
 		}
 		if m := vals["period"]; m != nil {
 			if j.Period, err = p.str(m, where+".period"); err != nil {

@@ -41,6 +41,11 @@ func TestErrorsNameFileLineKey(t *testing.T) {
 		{"office: x\nitems: i.csv\njobs:\n  - name: m\n    schedule: \"@monthly\"\n    steps: [pull, mail]\n", `"mail" is not one of: pull, report`},
 		{"office: x\nitems: i.csv\njobs:\n  - name: m\n    schedule: \"@monthly\"\n    steps: [pull]\n    retry_backoff: soon\n", `retry_backoff: "soon" is not a duration`},
 		{"office: x\nitems: i.csv\nreports:\n  name: out/report\n", `reports.name: expected a file name pattern containing {period}`},
+		{"office: x\nitems: i.csv\njobs:\n  - name: m\n    schedule: \"0 6 * *\"\n    steps: [pull]\n", `x.yaml:5: jobs[0].schedule: "0 6 * *" is not a cron spec (5 fields, e.g. "0 6 1 * *", or @monthly): expected exactly 5 fields`},
+		{"office: x\nitems: i.csv\njobs:\n  - name: m\n    schedule: TZ=Europe/London 0 6 1 * *\n    steps: [pull]\n", `x.yaml:5: jobs[0].schedule: "TZ=Europe/London 0 6 1 * *" is not a cron spec (5 fields, e.g. "0 6 1 * *", or @monthly): a schedule cannot carry its own time zone (TZ=Europe/London): the office time zone, timezone: in caseload.yaml (Asia/Shanghai), applies to every schedule`},
+		{"office: x\nitems: i.csv\ntimezone: Europe/Berlin\njobs:\n  - name: m\n    schedule: CRON_TZ=UTC @daily\n    steps: [pull]\n", `timezone: in caseload.yaml (Europe/Berlin), applies to every schedule`},
+		{"office: x\nitems: i.csv\njobs:\n  - name: m\n    schedule: \"@every 1h\"\n    steps: [pull]\n", `jobs[0].schedule: "@every 1h" is not a cron spec (5 fields, e.g. "0 6 1 * *", or @monthly): @every is not supported`},
+		{"office: x\nitems: i.csv\njobs:\n  - name: m\n    schedule: \"0 0 30 2 *\"\n    steps: [pull]\n", `x.yaml:5: jobs[0].schedule: "0 0 30 2 *" never fires: none of the months it names has that day of the month`},
 		{"office: \"\"\nitems: i.csv\n", `office: must not be empty`},
 		{"", `the file is empty`},
 	} {
