@@ -1,9 +1,8 @@
 package reports
 
 import (
-	"strings"
-
 	"github.com/caseload/caseload/pipeline/kpi"
+	"github.com/caseload/caseload/reports/figures"
 )
 
 // Labels: everything a writer prints that is not data, in Chinese and English. The
@@ -30,34 +29,21 @@ func ParseLang(s string) (Lang, bool) {
 	return "", false
 }
 
-// Kind is how a figure is measured and formatted.
-type Kind int
+// Kind is how a figure is measured and shown (figures.Unit): the reports' name for it.
+type Kind = figures.Unit
 
 // Kinds of figure.
 const (
-	KindCount   Kind = iota // integer count: #,##0
-	KindRatio               // fraction in [0,1]: 0.0%
-	KindHours               // hours: #,##0.0
-	KindDecimal             // mean: 0.00
-	KindGrowth              // growth fraction: 0.0%
+	KindCount   = figures.Count  // integer count: #,##0
+	KindRatio   = figures.Ratio  // fraction in [0,1]: 0.0%
+	KindHours   = figures.Hours  // hours: #,##0.0
+	KindDecimal = figures.Mean   // mean: 0.00
+	KindGrowth  = figures.Growth // growth fraction: +0.0%
 )
 
 // KindOf returns how a figure is shown, from its unit (kpi.UnitOf): growth figures are told
 // apart from other fractions because their comparisons are differences, not rates.
-func KindOf(key string) Kind {
-	switch kpi.UnitOf(key) {
-	case kpi.UnitRatio:
-		if strings.HasSuffix(key, "_growth") {
-			return KindGrowth
-		}
-		return KindRatio
-	case kpi.UnitHours:
-		return KindHours
-	case kpi.UnitMean:
-		return KindDecimal
-	}
-	return KindCount
-}
+func KindOf(key string) Kind { return kpi.UnitOf(key) }
 
 var channelLabels = map[string][2]string{
 	"window":   {"窗口", "Service window"},
