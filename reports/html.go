@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/caseload/caseload/pipeline/period"
-	"github.com/caseload/caseload/reports/newsbrief"
+	"github.com/caseload/caseload/reports/figures"
 )
 
 //go:embed report.html.tmpl
@@ -299,77 +299,61 @@ func ratioOf(a, b int64) *float64 {
 	return &v
 }
 
-// fmtr formats figures for the HTML page.
+// fmtr formats figures for the HTML page: every rule is reports/figures'.
 type fmtr struct{ l Lang }
 
-func (f *fmtr) countText(n int64) string {
-	if f.l == LangEN {
-		return newsbrief.CountEN(n)
-	}
-	return newsbrief.CountZH(n)
-}
+func (f *fmtr) lang() figures.Lang { return figures.LangOf(string(f.l)) }
 
-func (f *fmtr) count(n int64) htmlCell { return htmlCell{Text: newsbrief.Grouped(n), Num: true} }
+func (f *fmtr) count(n int64) htmlCell { return htmlCell{Text: figures.Thousands(n), Num: true} }
 
 func (f *fmtr) ratio(v *float64) htmlCell {
-	if v == nil {
-		return htmlCell{Text: "—", Num: true}
-	}
-	return htmlCell{Text: newsbrief.Pct(*v), Num: true}
+	return htmlCell{Text: figures.Value(figures.Ratio, v), Num: true}
 }
 
 func (f *fmtr) growthCell(v *float64) htmlCell {
 	if v == nil {
 		return htmlCell{Text: "—", Num: true}
 	}
-	dir, n := newsbrief.Change(*v)
-	switch dir {
-	case newsbrief.Up:
-		return htmlCell{Text: "+" + n + "%", Num: true, Class: "up"}
-	case newsbrief.Down:
-		return htmlCell{Text: "−" + n + "%", Num: true, Class: "down"}
-	}
-	return htmlCell{Text: hFlat.in(f.l), Num: true, Class: "flat"}
+	return f.deltaCell(figures.Growth, *v)
 }
 
-// kind formats a headline figure.
-func (f *fmtr) kind(v *float64, k Kind) string {
-	switch k {
-	case KindRatio, KindGrowth:
-		return newsbrief.Pct(*v)
-	case KindHours:
-		return fmt.Sprintf("%.1f", *v)
-	case KindDecimal:
-		return fmt.Sprintf("%.2f", *v)
-	}
-	return f.countText(int64(*v))
+func (f *fmtr) deltaCell(u figures.Unit, v float64) htmlCell {
+	d, text := figures.Delta(f.lang(), u, v)
+	return htmlCell{Text: text, Num: true, Class: dirClass(d)}
 }
+
+func dirClass(d figures.Direction) string {
+	switch d {
+	case figures.Up:
+		return "up"
+	case figures.Down:
+		return "down"
+	}
+	return "flat"
+}
+
+// kind formats a headline figure: counts in full with separators (a card is a table cell,
+// not a sentence).
+func (f *fmtr) kind(v *float64, k Kind) string { return figures.Value(k, v) }
 
 // delta is a 同比/环比 badge: growth for amounts, percentage points for ratios.
 func (f *fmtr) delta(label string, v *float64, k Kind) (htmlDelta, bool) {
 	if v == nil {
 		return htmlDelta{}, false
 	}
-	d := htmlDelta{Label: label}
-	var dir newsbrief.Direction
-	var n, unit string
+	u := figures.Growth
 	if k == KindRatio {
-		dir, n = newsbrief.Change(*v / 100) // v is in percentage points
-		unit = "个百分点"
-		if f.l == LangEN {
-			unit = " pp"
-		}
-	} else {
-		dir, n = newsbrief.Change(*v)
-		unit = "%"
+		u = figures.Points // v is in percentage points
 	}
+	dir, text := figures.Delta(f.lang(), u, *v)
+	d := htmlDelta{Label: label, Class: dirClass(dir), Text: text}
 	switch dir {
-	case newsbrief.Up:
-		d.Arrow, d.Class, d.Text = "▲", "up", "+"+n+unit
-	case newsbrief.Down:
-		d.Arrow, d.Class, d.Text = "▼", "down", "−"+n+unit
+	case figures.Up:
+		d.Arrow = "▲"
+	case figures.Down:
+		d.Arrow = "▼"
 	default:
-		d.Arrow, d.Class, d.Text = "▬", "flat", hFlat.in(f.l)
+		d.Arrow = "▬"
 	}
 	return d, true
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/caseload/caseload/pipeline/period"
@@ -28,27 +29,32 @@ const (
 func AllFormats() []Format { return []Format{XLSX, HTML, JSON} }
 
 // ParseFormats parses a comma-separated list ("xlsx,html"); duplicates are dropped and the
-// result is in AllFormats order.
+// result is in AllFormats order. A format is known when AllFormats lists it.
 func ParseFormats(s string) ([]Format, error) {
+	all := AllFormats()
+	var names []string
+	for _, f := range all {
+		names = append(names, string(f))
+	}
 	want := map[Format]bool{}
 	for _, part := range strings.Split(s, ",") {
 		f := Format(strings.ToLower(strings.TrimSpace(part)))
-		switch f {
-		case XLSX, HTML, JSON:
+		switch {
+		case f == "":
+		case slices.Contains(all, f):
 			want[f] = true
-		case "":
 		default:
-			return nil, fmt.Errorf("format %q: expected xlsx, html or json", part)
+			return nil, fmt.Errorf("format %q: expected %s", part, strings.Join(names, ", "))
 		}
 	}
 	var out []Format
-	for _, f := range AllFormats() {
+	for _, f := range all {
 		if want[f] {
 			out = append(out, f)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no format given: expected xlsx, html and/or json")
+		return nil, fmt.Errorf("no format given: expected one or more of %s", strings.Join(names, ", "))
 	}
 	return out, nil
 }
@@ -97,6 +103,9 @@ type WriteOptions struct {
 	Formats  []Format // default all
 	// Details adds the row-level sheet to the workbook.
 	Details Details
+	// TmpDir is where the workbook writer may spill large streamed sheets ("" = the system
+	// default, which the CLI never uses: it passes the process's scratch directory).
+	TmpDir string
 }
 
 // WriteFiles renders the requested formats and publishes them into opt.Dir (§7.4).
@@ -128,7 +137,7 @@ func WriteFiles(ctx context.Context, m *Model, opt WriteOptions) ([]string, erro
 		var err error
 		switch f {
 		case XLSX:
-			err = WriteXLSX(ctx, &buf, m, XLSXOptions{Details: opt.Details})
+			err = WriteXLSX(ctx, &buf, m, XLSXOptions{Details: opt.Details, TmpDir: opt.TmpDir})
 		case HTML:
 			err = WriteHTML(ctx, &buf, m)
 		case JSON:

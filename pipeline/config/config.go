@@ -66,7 +66,8 @@ type Reports struct {
 	Unit string
 	// Since is when the office's records begin: the start every 累计 figure is quoted from
 	// ("2017年以来"). Zero: the year of the first case in the warehouse.
-	Since figures.Since
+	Since     figures.Since
+	SinceLine int // the line of reports.since (0 when not given)
 	// FocusItems are item codes the news brief always mentions (e.g. the "三侨生" item), in
 	// the order given. Codes are checked against the catalogue at report time
 	// (UnknownFocusItem), because the catalogue is data, loaded on every pull.
@@ -383,6 +384,7 @@ func (p *parser) reports(c *Config, n *yaml.Node) error {
 		if c.Reports.Since, err = figures.ParseSince(s); err != nil {
 			return p.errf(m, "reports.since", "%v: when the office's records begin (累计 figures are quoted from it)", err)
 		}
+		c.Reports.SinceLine = m.Line
 	}
 	if m := rv["focus_items"]; m != nil {
 		if m.Kind != yaml.SequenceNode {

@@ -2,9 +2,11 @@ package kpi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -319,5 +321,37 @@ func TestHeadline(t *testing.T) {
 	}
 	if got := Headline(asOf, ytd, ""); !strings.Contains(strings.Join(got, "\n"), "华侨身份证明") {
 		t.Errorf("largest growth (QB01, +500%%) expected: %q", got)
+	}
+}
+
+// TestResultJSONKeys: the §7.1 document has every field of Result (MarshalJSON lists them by
+// hand) and the period object keeps label, kind, first_day, last_day and adds the comparison
+// periods.
+func TestResultJSONKeys(t *testing.T) {
+	p, _ := period.Parse("ytd:2022-10")
+	b, err := json.Marshal(Result{Period: p, KPIs: Values{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	rt := reflect.TypeOf(Result{})
+	for i := 0; i < rt.NumField(); i++ {
+		tag := strings.Split(rt.Field(i).Tag.Get("json"), ",")[0]
+		if _, ok := doc[tag]; !ok {
+			t.Errorf("the JSON document lacks %q", tag)
+		}
+	}
+	if len(doc) != rt.NumField() {
+		t.Errorf("%d keys for %d fields", len(doc), rt.NumField())
+	}
+	var per map[string]any
+	json.Unmarshal(doc["period"], &per)
+	want := map[string]any{"label": "ytd:2022-10", "kind": "ytd", "first_day": "2022-01-01", "last_day": "2022-10-31", "previous_period": nil,
+		"same_period_last_year": map[string]any{"label": "ytd:2021-10", "kind": "ytd", "first_day": "2021-01-01", "last_day": "2021-10-31"}}
+	if !reflect.DeepEqual(per, want) {
+		t.Errorf("period object %v", per)
 	}
 }

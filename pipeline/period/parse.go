@@ -10,8 +10,8 @@ import (
 // AcceptedForms lists every accepted period form with an example; it ends every
 // ParseError message and can be used in help text.
 const AcceptedForms = "accepted forms: 2022-10 (month), 2022-Q3 (quarter), 2022-H1 (half), 2022 (year), " +
-	"2022-01..2022-10 (month range), 2022-01-01..2022-10-31 (day range), ytd:2022-10 (year to date); " +
-	"jobs also accept previous-month, previous-quarter, previous-half, previous-year, year-to-date, month-to-date"
+	"2022-01..2022-10 (month range), 2022-01-01..2022-10-31 (day range), 2022-10-31 (one day), ytd:2022-10 (year to date); " +
+	"kpi, report and jobs also accept previous-month, previous-quarter, previous-half, previous-year, year-to-date, month-to-date"
 
 // Relative rules accepted by Resolve.
 const (
@@ -151,8 +151,12 @@ func parse(in string) (Period, string) {
 			return Period{}, "half must be H1 or H2"
 		}
 		return halfPeriod(y, h), ""
-	case isShape(s, "dddd-dd-dd"):
-		return Period{}, "a single day is written as a day range, e.g. " + s + ".." + s
+	case isShape(s, "dddd-dd-dd"): // one day: the one-day day range
+		d, reason := parseDay(s)
+		if reason != "" {
+			return Period{}, reason
+		}
+		return dayRangePeriod(d, d), ""
 	case isShape(s, "dddd-d"):
 		return Period{}, "month must be two digits 01-12, e.g. " + s[:5] + "0" + s[5:]
 	}

@@ -59,6 +59,7 @@ func TestParse(t *testing.T) {
 		{"2024-02-29..2024-02-29", "2024-02-29..2024-02-29", DayRange, "2024-02-29", "2024-02-29", 1},
 		{"2023-03-01..2024-02-29", "2023-03-01..2024-02-29", DayRange, "2023-03-01", "2024-02-29", 366},
 		{"ytd:2022-10", "ytd:2022-10", YTD, "2022-01-01", "2022-10-31", 304},
+		{"2024-01-15", "2024-01-15..2024-01-15", DayRange, "2024-01-15", "2024-01-15", 1},
 		{"YTD:2024-02", "ytd:2024-02", YTD, "2024-01-01", "2024-02-29", 60},
 		{"ytd:2022-01", "ytd:2022-01", YTD, "2022-01-01", "2022-01-31", 31},
 		{"  2022-10\t", "2022-10", Month, "2022-10-01", "2022-10-31", 31},
@@ -112,7 +113,7 @@ func TestParseErrors(t *testing.T) {
 		{"2022-Q1..2022-Q3", "a range is two months"},
 		{"2022-01..", "a range is two months"},
 		{"2022-01..2022-02..2022-03", "a range is two months"},
-		{"2022-10-31", "a single day is written as a day range, e.g. 2022-10-31..2022-10-31"},
+		{"2022-02-29", "2022-02-29 does not exist"},
 		{"ytd:2022", "year to date is written ytd:YYYY-MM"},
 		{"ytd:2022-13", "month must be 01-12"},
 		{"ytd:", "year to date is written"},
@@ -156,7 +157,7 @@ func TestErrorMessage(t *testing.T) {
 	_, err := Parse("2022-13")
 	want := `bad period "2022-13": month must be 01-12; accepted forms: 2022-10 (month), 2022-Q3 (quarter), ` +
 		`2022-H1 (half), 2022 (year), 2022-01..2022-10 (month range), 2022-01-01..2022-10-31 (day range), ` +
-		`ytd:2022-10 (year to date); jobs also accept previous-month, previous-quarter, previous-half, ` +
+		`2022-10-31 (one day), ytd:2022-10 (year to date); kpi, report and jobs also accept previous-month, previous-quarter, previous-half, ` +
 		`previous-year, year-to-date, month-to-date`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got  %v\nwant %s", err, want)

@@ -36,7 +36,7 @@
 //	w.Points(YoY, 6.04)           "同比提高6.0个百分点" · "同比下降1.6个百分点" · "与上年同期持平"
 //	w.Verb(Up)                    "达" when the figure rose (or met a target), else "为": "即办率为33.3%"
 //	w.About(134)                  "130余";  w.About(14998) "近1.5万";  w.About(40) "40"
-//	w.AboutGrowth(0.194)          "近两成";  w.AboutGrowth(0.340) "三成以上";  else the exact "16.3%"
+//	w.AboutGrowth(0.194)          "近两成", true;  (0.340) "三成以上", true;  else ("16.3%", false)
 //	w.Since(s)                    "2017年以来", "2017年3月以来" / "since 2017"
 //
 // Rules of words (SPEC §7.3: a figure never claims more than the data):

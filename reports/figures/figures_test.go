@@ -130,10 +130,11 @@ func TestAbout(t *testing.T) {
 		{0.163, "16.3%", "16.3%"}, {0.05, "5.0%", "5.0%"}, {0.37, "37.0%", "37.0%"}, {0.99, "近一倍", "nearly 100%"},
 		{1.5, "150.0%", "150.0%"}, {0.1, "一成以上", "over 10%"}, {0.0999, "近一成", "nearly 10%"},
 	} {
-		if got := zh.AboutGrowth(c.v); got != c.zh {
-			t.Errorf("zh AboutGrowth(%v) = %q, want %q", c.v, got, c.zh)
+		got, round := zh.AboutGrowth(c.v)
+		if got != c.zh || round == strings.HasSuffix(got, "%") {
+			t.Errorf("zh AboutGrowth(%v) = %q %v, want %q", c.v, got, round, c.zh)
 		}
-		if got := en.AboutGrowth(c.v); got != c.en {
+		if got, _ := en.AboutGrowth(c.v); got != c.en {
 			t.Errorf("en AboutGrowth(%v) = %q, want %q", c.v, got, c.en)
 		}
 	}

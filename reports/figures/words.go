@@ -236,27 +236,27 @@ const claimEps = 1e-12
 
 // AboutGrowth writes a positive growth (or share) as a natural figure for a headline, never
 // more than it is: "近两成" (0.194: within 1.5 points below 20%), "三成以上" (0.30..0.35),
-// and otherwise the exact "16.3%". English: "nearly 20%", "over 30%", "16.3%". Values of
-// 100% and more are exact.
-func (w Words) AboutGrowth(v float64) string {
+// and otherwise the exact "16.3%" (round false). English: "nearly 20%", "over 30%",
+// "16.3%". Values of 100% and more are exact.
+func (w Words) AboutGrowth(v float64) (text string, round bool) {
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0.1-0.015-claimEps || v >= 1 {
-		return Percent(v)
+		return Percent(v), false
 	}
 	k := int(math.Floor(v*10 + claimEps)) // tenths reached
 	next := float64(k+1) / 10
 	switch {
 	case next-v <= 0.015+claimEps:
 		if w.en() {
-			return "nearly " + strconv.Itoa((k+1)*10) + "%"
+			return "nearly " + strconv.Itoa((k+1)*10) + "%", true
 		}
-		return "近" + chengZH[k+1]
+		return "近" + chengZH[k+1], true
 	case k >= 1 && v-float64(k)/10 <= 0.05+claimEps:
 		if w.en() {
-			return "over " + strconv.Itoa(k*10) + "%"
+			return "over " + strconv.Itoa(k*10) + "%", true
 		}
-		return chengZH[k] + "以上"
+		return chengZH[k] + "以上", true
 	}
-	return Percent(v)
+	return Percent(v), false
 }
 
 // NaturalPrevious reports whether p has a natural preceding period, so that 环比 may be
