@@ -161,7 +161,14 @@ var (
 	tUnrecognised     = text{"国家无法识别", "Unrecognised country"}
 	tRejectReasons    = text{"拒收原因", "Rejects by reason"}
 	tReason           = text{"原因代码", "Reason code"}
-	tReasonText       = text{"说明", "Meaning"}
+	tReasonText       = text{"拒收原因", "Reason"}
+	tRejectRowsList   = text{"拒收行明细", "Rejected rows"}
+	tRejectRowsCapped = text{"共 %s 行被拒收，以下列出按拉取顺序的前 %s 行；全部拒收行可在 rejects 视图中查询。", "%s rows were rejected; the first %s in pull order are listed (all of them: the rejects view)."}
+	tLine             = text{"行号", "Line"}
+	tCaseID           = text{"办件编号", "Case ID"}
+	tUnit             = text{"计量单位", "Unit"}
+	tNoPrevious       = text{"无（年初至今的期间与上期重叠，不作环比）", "none (year-to-date periods overlap their predecessor)"}
+	tDiscontinued     = text{"（已停办）", " (discontinued)"}
 	tRows             = text{"行数", "Rows"}
 	tCountryValues    = text{"无法识别的国家值（办件保留，国家记为空）", "Unrecognised country values (cases kept, country left empty)"}
 	tRawValue         = text{"原始值", "Value as written"}

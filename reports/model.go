@@ -219,6 +219,15 @@ func New(in Inputs) (*Model, error) {
 	return m, nil
 }
 
+// itemName is an item's name, marked （已停办） when the item is no longer offered on the
+// period's last day (as `caseload kpi` marks it).
+func (m *Model) itemName(it kpi.ItemRow) string {
+	if !it.Active {
+		return it.ItemName + tDiscontinued.in(m.Lang)
+	}
+	return it.ItemName
+}
+
 // Definition returns the definition of key in the model's definitions (ok false if none).
 func (m *Model) Definition(key string) (kpi.Definition, bool) {
 	for _, d := range m.Definitions {
