@@ -56,6 +56,9 @@ func (x *xlsxWriter) summary() error {
 			x.kindVal(r.Previous, r.Kind), x.cmpVal(r.MoM, cmp, cmpStyle), excelize.Cell{StyleID: x.st.wrap, Value: r.Definition})
 	}
 	s.fixed[7] = 56
+	if x.l == LangEN {
+		s.fixed[7] = 72 // Latin text takes more characters per idea
+	}
 	s.blank()
 	note := "注：同比、环比为增长率；比率类指标的同比、环比为百分点差。空白表示无可比数据（基数为0、无上期或无定义）。"
 	if x.l == LangEN {

@@ -196,8 +196,6 @@ func TestWorkbookStructure(t *testing.T) {
 	}
 }
 
-var pdfPage = regexp.MustCompile(`/Type\s*/Page[^s]`)
-
 func zipFiles(t *testing.T, b []byte, prefix string) map[string]string {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
@@ -411,43 +409,6 @@ func rounded(u figures.Unit, v *float64) *float64 {
 	}
 	r := figures.Round(u, *v)
 	return &r
-}
-
-// TestWorkbookLibreOffice converts the workbook to PDF with LibreOffice headless: it must
-// open (no repair) and print.
-func TestWorkbookLibreOffice(t *testing.T) {
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		if soffice, err = exec.LookPath("libreoffice"); err != nil {
-			t.Skip("libreoffice not found")
-		}
-	}
-	dir := t.TempDir()
-	for _, l := range []Lang{LangZH, LangEN} {
-		path := filepath.Join(dir, "report-"+string(l)+".xlsx")
-		if err := os.WriteFile(path, writeWorkbook(t, monthModel(t, l), XLSXOptions{Details: sliceDetails(100, -1)}), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
-			"--convert-to", "pdf", "--outdir", dir, path)
-		out, err := cmd.CombinedOutput()
-		cancel()
-		if err != nil {
-			t.Fatalf("soffice: %v\n%s", err, out)
-		}
-		pdf, err := os.ReadFile(strings.TrimSuffix(path, ".xlsx") + ".pdf")
-		if err != nil {
-			t.Fatalf("no PDF: %v\n%s", err, out)
-		}
-		if !bytes.HasPrefix(pdf, []byte("%PDF")) || len(pdf) < 10_000 {
-			t.Errorf("PDF of %d bytes", len(pdf))
-		}
-		// one page or more per sheet
-		if n := len(pdfPage.FindAll(pdf, -1)); n < 8 {
-			t.Errorf("PDF has %d pages, want at least 8", n)
-		}
-	}
 }
 
 // TestWorkbookCellsOpenpyxl reads every cell of the Chinese and English workbooks with
