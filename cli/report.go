@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -116,6 +117,7 @@ func (e *env) writeReports(ctx context.Context, cfg *config.Config, req reportRe
 	if err != nil {
 		return nil, err
 	}
+	defer os.Remove(scratch) // only when empty: excelize removes its files when it is done
 	dir := req.Out
 	if dir == "" {
 		dir = cfg.Reports.Out
