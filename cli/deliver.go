@@ -25,7 +25,7 @@ func newDeliverCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "deliver --period P [--to NAME…] [--out DIR] | --test --to NAME",
 		Short: "Send a period's report files again, or a test message, to deliveries of caseload.yaml",
-		Long: `Send what a job's deliver step sends, from a terminal (SPEC §11).
+		Long: `Send what a job's deliver step sends, from a terminal.
 
   caseload deliver --period 2022-10 [--to officials --to archive]
       sends the period's existing report files (written by 'caseload report' or a job) to the

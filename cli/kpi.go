@@ -12,6 +12,7 @@ import (
 
 	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports/figures"
 )
 
 func newKPICmd(e *env) *cobra.Command {
@@ -27,8 +28,8 @@ running pull) and print it:
   --format csv     one figure per row (key,name_zh,value), UTF-8 with BOM for Excel
 
 Periods: 2022-10 (month), 2022-Q3 (quarter), 2022-H1 (half), 2022 (year),
-2022-01..2022-10 (month range), 2022-01-01..2022-10-31 (day range), ytd:2022-10 (year to
-date), and the relative rules previous-month, previous-quarter, previous-half,
+2022-01..2022-10 (month range), 2022-01-01..2022-10-31 (day range), 2022-10-31 (one day),
+ytd:2022-10 (year to date), and the relative rules previous-month, previous-quarter, previous-half,
 previous-year, year-to-date, month-to-date (today in the office timezone).
 Every figure's definition: see the definitions in sql/kpi/*.sql or the report.`,
 		Args: cobra.NoArgs,
@@ -70,7 +71,7 @@ Every figure's definition: see the definitions in sql/kpi/*.sql or the report.`,
 			case "csv":
 				return writeKPICSV(e.stdout, r)
 			}
-			return writeKPITable(e.stdout, r, e.lang)
+			return writeKPITable(e.stdout, r, e.lang, cfg.Reports.Unit)
 		},
 	}
 	cmd.Flags().StringVar(&periodFlag, "period", "", "the period, e.g. 2022-10, 2022-Q3, ytd:2022-10, previous-month")
@@ -101,7 +102,7 @@ func writeKPICSV(w io.Writer, r *kpi.Result) error {
 		return err
 	}
 	for _, k := range kpi.Keys() {
-		if err := cw.Write([]string{k, names[k], kpi.RawValue(r.KPIs[k])}); err != nil {
+		if err := cw.Write([]string{k, names[k], figures.Raw(r.KPIs[k])}); err != nil {
 			return err
 		}
 	}
@@ -125,9 +126,10 @@ func kpiNames(lang string) map[string]string {
 	return out
 }
 
-// writeKPITable prints the figures for a terminal: CJK-aware column widths, ratios as
-// percentages with one decimal, counts with thousands separators, "—" for null.
-func writeKPITable(w io.Writer, r *kpi.Result, lang string) error {
+// writeKPITable prints the figures for a terminal: CJK-aware column widths, every figure as
+// reports/figures shows it in a table (ratios as percentages with one decimal, counts with
+// thousands separators, "—" for null), cases counted with the office's count word (unit).
+func writeKPITable(w io.Writer, r *kpi.Result, lang, unit string) error {
 	zh := lang != "en"
 	pick := func(z, en string) string {
 		if zh {
@@ -149,13 +151,14 @@ func writeKPITable(w io.Writer, r *kpi.Result, lang string) error {
 	if len(fp) > 16 {
 		fp = fp[:16]
 	}
-	fmt.Fprintf(w, pick("数据：办件 %s 件，拒收 %s 行，最后拉取 %s，指纹 %s\n\n", "data: %s cases, %s rejected rows, last pull %s, fingerprint %s\n\n"),
-		num(r.Data.Cases), num(r.Data.Rejects), last, fp)
+	cases := figures.Words{Lang: figures.LangOf(lang), Unit: unit}.Cases(r.Data.Cases)
+	fmt.Fprintf(w, pick("数据：办件 %s，拒收 %s 行，最后拉取 %s，指纹 %s\n\n", "data: %s, %s rejected rows, last pull %s, fingerprint %s\n\n"),
+		cases, figures.Thousands(r.Data.Rejects), last, fp)
 
 	names := kpiNames(lang)
 	t := &table{header: []string{pick("指标", "figure"), "key", pick("本期", "value")}, right: map[int]bool{2: true}}
 	for _, k := range kpi.Keys() {
-		t.add(names[k], k, kpi.FormatValue(k, r.KPIs[k]))
+		t.add(names[k], k, figures.Value(kpi.UnitOf(k), r.KPIs[k]))
 	}
 	t.write(w)
 
@@ -173,8 +176,8 @@ func writeKPITable(w io.Writer, r *kpi.Result, lang string) error {
 			name += pick("（已停办）", " (inactive)")
 		}
 		it.add(x.ItemCode, name, num(x.Received), num(x.Completed), num(x.Rejected), num(x.PendingEnd),
-			kpi.FormatValue("same_day_ratio", x.SameDayRatio), kpi.FormatValue("on_time_ratio", x.OnTimeRatio),
-			num(x.ReceivedSamePeriodLastYear), kpi.FormatValue("received_yoy_growth", x.ReceivedYoYGrowth))
+			figures.Value(figures.Ratio, x.SameDayRatio), figures.Value(figures.Ratio, x.OnTimeRatio),
+			num(x.ReceivedSamePeriodLastYear), figures.Value(figures.Growth, x.ReceivedYoYGrowth))
 	}
 	it.write(w)
 
@@ -182,7 +185,7 @@ func writeKPITable(w io.Writer, r *kpi.Result, lang string) error {
 	fmt.Fprintln(w, pick("办理渠道", "by channel"))
 	ct := &table{header: []string{pick("渠道", "channel"), "key", pick("受理", "received"), pick("占比", "share")}, right: map[int]bool{2: true, 3: true}}
 	for _, c := range r.ByChannel {
-		ct.add(c.NameZH, c.Channel, num(c.Received), kpi.FormatValue("bundle_share", c.Share))
+		ct.add(c.NameZH, c.Channel, num(c.Received), figures.Value(figures.Ratio, c.Share))
 	}
 	ct.write(w)
 

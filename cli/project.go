@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -15,8 +13,6 @@ import (
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/gen"
-	"github.com/caseload/caseload/pipeline/kpi"
-	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/pipeline/warehouse"
 )
 
@@ -150,120 +146,4 @@ func parseDay(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is not a date like 2022-10-31", s)
 	}
 	return t, nil
-}
-
-func newDemoCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "demo [DIR]",
-		Short: "Create the reference office's demo project, pull it and print the headline figures",
-		Long: `Create a demo project (default ./caseload-demo): caseload.yaml, the reference office's
-8-item catalogue and generated exports 2017-03..2022-11 in incoming/ (a GB18030 CSV with
-Chinese headers, an XLSX with date cells, a UTF-8 CSV and a later NDJSON extract), pull
-them and print the summary.`,
-		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := "caseload-demo"
-			if len(args) == 1 {
-				dir = args[0]
-			}
-			return e.demo(cmd.Context(), dir)
-		},
-	}
-}
-
-func (e *env) demo(ctx context.Context, dir string) error {
-	cfgPath := filepath.Join(dir, config.FileName)
-	if _, err := os.Stat(cfgPath); errors.Is(err, os.ErrNotExist) {
-		files, err := gen.WriteDemo(ctx, dir)
-		if err != nil {
-			return err
-		}
-		if !e.quiet {
-			fmt.Fprintf(e.stdout, "demo project %s:\n", dir)
-			for _, f := range files {
-				fmt.Fprintf(e.stdout, "  %-28s %6s rows  %s\n", f.Path, num(int64(f.Rows)), f.Note)
-			}
-			fmt.Fprintln(e.stdout)
-		}
-	} else if !e.quiet {
-		fmt.Fprintf(e.stdout, "demo project %s exists; pulling what is new\n\n", dir)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return err
-	}
-	if e.dbPath != "" {
-		cfg.Warehouse = e.dbPath
-	}
-	if err := e.pull(ctx, cfg, nil, false, false, "table"); err != nil {
-		var ee *exitError
-		if !errors.As(err, &ee) || ee.code != ExitQuality {
-			return err
-		}
-	}
-	return e.demoAfterPull(ctx, cfg, dir)
-}
-
-// The demo represents the reference office on the date of the news article its figures
-// come from (SPEC §1): the headline figures are as of 2022-11-17, the reports cover the
-// latest complete month (2022-10) and the year to that date.
-const (
-	demoAsOf    = "2017-01-01..2022-11-17" // cumulative figures since the office moved in
-	demoYTD     = "2022-01-01..2022-11-17" // year to date at the article's date
-	demoMonth   = "2022-10"                // latest complete month
-	demoSanQiao = "QB02"                   // “三侨生”身份认定
-)
-
-// demoAfterPull prints the headline figures computed by the KPI SQL, writes the reports and
-// says what to try next.
-func (e *env) demoAfterPull(ctx context.Context, cfg *config.Config, dir string) error {
-	asOf, err := period.Parse(demoAsOf)
-	if err != nil {
-		return err
-	}
-	ytd, err := period.Parse(demoYTD)
-	if err != nil {
-		return err
-	}
-	month, err := period.Parse(demoMonth)
-	if err != nil {
-		return err
-	}
-	db, _, err := openAnalystDB(cfg)
-	if err != nil {
-		return err
-	}
-	rAsOf, err := kpi.Compute(ctx, db, cfg.Office, cfg.Timezone, asOf)
-	if err != nil {
-		db.Close()
-		return err
-	}
-	rYTD, err := kpi.Compute(ctx, db, cfg.Office, cfg.Timezone, ytd)
-	db.Close()
-	if err != nil {
-		return err
-	}
-	if !e.quiet {
-		fmt.Fprintf(e.stdout, "\n%s 主要数据（由 KPI SQL 计算 / computed by the KPI SQL）：\n", cfg.Office)
-		for _, line := range kpi.Headline(rAsOf, rYTD, demoSanQiao) {
-			fmt.Fprintln(e.stdout, "  "+line)
-		}
-		fmt.Fprintln(e.stdout)
-	}
-	for _, p := range []period.Period{month, ytd} {
-		paths, err := e.writeReports(ctx, cfg, reportRequest{Period: p})
-		if err != nil {
-			return err
-		}
-		if !e.quiet {
-			e.printReportPaths(p, paths)
-		}
-	}
-	if !e.quiet {
-		var b bytes.Buffer
-		fmt.Fprintf(&b, "\nwarehouse: %s\n", cfg.Warehouse)
-		fmt.Fprintf(&b, "try:\n  cd %s\n  caseload kpi --period %s --format table\n  caseload report --period ytd:2022-10\n  caseload sql \"SELECT * FROM reject_reasons\"\n", dir, demoMonth)
-		io.WriteString(e.stdout, b.String())
-	}
-	return nil
 }

@@ -2,14 +2,18 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/pipeline/warehouse"
 	"github.com/caseload/caseload/reports"
 )
 
@@ -34,21 +38,26 @@ reports.name (default report-{period}: report-2022-10.xlsx; ytd:2022-10 → repo
 Every file is rendered first and then renamed into place: a failed run leaves the previous
 files untouched and no partial file behind.
 
-Periods: ` + period.AcceptedForms,
+Periods (relative rules are resolved today in the office timezone): ` + period.AcceptedForms,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if periodArg == "" {
-				return usagef("--period is required (e.g. --period 2022-10)")
+			if strings.TrimSpace(periodArg) == "" {
+				return usagef("--period is required (e.g. --period 2022-10); %s", period.AcceptedForms)
 			}
-			p, err := period.Parse(periodArg)
-			if err != nil {
-				return err
+			if !period.IsRelative(periodArg) { // a bad period is a usage error before anything else
+				if _, err := period.Parse(periodArg); err != nil {
+					return err
+				}
 			}
 			fs, err := reports.ParseFormats(formats)
 			if err != nil {
 				return usagef("--format: %v", err)
 			}
 			cfg, err := e.loadConfig()
+			if err != nil {
+				return err
+			}
+			p, err := period.Resolve(periodArg, time.Now(), cfg.Location)
 			if err != nil {
 				return err
 			}
@@ -60,11 +69,19 @@ Periods: ` + period.AcceptedForms,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&periodArg, "period", "", "the period: 2022-10, 2022-Q3, 2022-H1, 2022, 2022-01..2022-10, 2022-01-01..2022-10-31, ytd:2022-10")
-	cmd.Flags().StringVar(&formats, "format", "xlsx,html,json", "comma-separated: xlsx, html, pdf, json")
+	cmd.Flags().StringVar(&periodArg, "period", "", "the period: 2022-10, 2022-Q3, 2022-H1, 2022, 2022-01..2022-10, 2022-01-01..2022-10-31, 2022-10-31, ytd:2022-10, previous-month, year-to-date, …")
+	cmd.Flags().StringVar(&formats, "format", "xlsx,html,json", "comma-separated: "+strings.Join(formatNames(), ", ")+" (pdf needs Chromium)")
 	cmd.Flags().StringVar(&out, "out", "", "output directory (default: reports.out in caseload.yaml)")
 	cmd.Flags().BoolVar(&details, "details", false, "add the row-level sheet 办件明细 to the workbook (no personal identifiers)")
 	return cmd
+}
+
+func formatNames() []string {
+	var out []string
+	for _, f := range reports.KnownFormats() {
+		out = append(out, string(f))
+	}
+	return out
 }
 
 // reportRequest is one run of the report writers; `report`, `demo` and jobs use it.
@@ -97,10 +114,19 @@ func (e *env) writeReportsFP(ctx context.Context, cfg *config.Config, req report
 	if e.log != nil {
 		e.log.Debug("report", "database", src, "period", req.Period.Label)
 	}
-	m, err := reports.Build(ctx, db, reports.BuildOptions{Office: cfg.Office, Timezone: cfg.Timezone, Period: req.Period, Lang: lang})
+	m, err := reports.Build(ctx, db, reports.BuildOptions{Office: cfg.Office, Timezone: cfg.Timezone, Period: req.Period, Lang: lang,
+		Unit: cfg.Reports.Unit, Since: cfg.Reports.Since, FocusItems: cfg.Reports.FocusCodes()})
+	if err != nil {
+		return nil, "", reportConfigError(cfg, err)
+	}
+	// excelize spills large streamed sheets into temporary files: they go to this process's
+	// scratch directory beside the warehouse, never /tmp, so that a killed run leaves nothing
+	// outside the project (the next start clears dead processes' scratch directories).
+	scratch, err := warehouse.ProcessScratchDir(cfg.Warehouse)
 	if err != nil {
 		return nil, "", err
 	}
+	defer os.Remove(scratch) // only when empty: excelize removes its files when it is done
 	dir := req.Out
 	if dir == "" {
 		dir = cfg.Reports.Out
@@ -109,7 +135,7 @@ func (e *env) writeReportsFP(ctx context.Context, cfg *config.Config, req report
 		dir = filepath.Join(cfg.Dir, "reports")
 	}
 	dir = reports.ExpandDir(dir, req.Period)
-	opt := reports.WriteOptions{Dir: dir, NameTmpl: cfg.Reports.NameTmpl, Formats: req.Formats, PDF: e.pdfPrinter(cfg)}
+	opt := reports.WriteOptions{Dir: dir, NameTmpl: cfg.Reports.NameTmpl, Formats: req.Formats, PDF: e.pdfPrinter(cfg), TmpDir: scratch}
 	if req.Details {
 		opt.Details = reports.QueryDetails(ctx, db, req.Period, m.Current.Data.Fingerprint)
 	}
@@ -129,4 +155,18 @@ func (e *env) printReportPaths(p period.Period, paths []string) {
 		fmt.Fprintf(&b, "  %s\n", path)
 	}
 	fmt.Fprint(e.stdout, b.String())
+}
+
+// reportConfigError turns the report model's complaints about caseload.yaml's reports.*
+// settings into configuration errors naming the file, the line and the key.
+func reportConfigError(cfg *config.Config, err error) error {
+	var ue *reports.UnknownItemError
+	if errors.As(err, &ue) {
+		return cfg.UnknownFocusItem(ue.Code, ue.Known)
+	}
+	var se *reports.SinceError
+	if errors.As(err, &se) {
+		return &config.Error{File: cfg.Path, Line: cfg.Reports.SinceLine, Key: "reports.since", Msg: se.Error()}
+	}
+	return err
 }

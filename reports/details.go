@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/caseload/caseload/reports/figures"
 )
 
 // detailHeader are the columns of the row-level sheet. No column holds a personal
@@ -62,9 +64,13 @@ func (x *xlsxWriter) details(rows Details, maxRows int) error {
 			return err
 		}
 		s := newSheet(name, len(detailHeader))
-		x.titleRows(s, tSheetDetails)
+		x.titleRows(s, tSheetDetails, false)
 		for i, r := range s.rows {
-			if err := sw.SetRow(cellName(1, i+1), r, excelize.RowOpts{Height: s.heights[i+1]}); err != nil {
+			h := s.heights[i+1]
+			if h < 0 { // one line of the subtitle: the detail columns are wide enough
+				h = lineHeight + 4
+			}
+			if err := sw.SetRow(cellName(1, i+1), r, excelize.RowOpts{Height: h}); err != nil {
 				return err
 			}
 		}
@@ -86,7 +92,7 @@ func (x *xlsxWriter) details(rows Details, maxRows int) error {
 	yes, no := tYes.in(x.l), tNo.in(x.l)
 	cells := make([]excelize.Cell, len(detailHeader))
 	row := make([]any, len(detailHeader))
-	styles := []int{x.st.text, x.st.text, x.st.text, x.st.date, x.st.date, x.st.text, x.st.text, x.st.text, x.st.text, x.st.text, x.st.int, x.st.text}
+	styles := []int{x.st.text, x.st.text, x.st.text, x.st.date, x.st.date, x.st.text, x.st.text, x.st.text, x.st.text, x.st.text, x.st.val[figures.Count], x.st.text}
 	for i := range cells {
 		cells[i].StyleID = styles[i]
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/caseload/caseload/pipeline/period"
-	"github.com/caseload/caseload/reports/newsbrief"
+	"github.com/caseload/caseload/reports/figures"
 )
 
 //go:embed report.html.tmpl
@@ -30,11 +30,12 @@ var (
 	hBase        = text{"对比期", "Compared with"}
 	hDefs        = text{"指标口径", "Definitions"}
 	hData        = text{"数据说明", "About the data"}
-	hFlat        = text{"持平", "flat"}
 	hNoBacklog   = text{"本期无历史疑难件。", "No backlog cases."}
 	hDataQuality = text{"数据质量", "Data quality"}
 	hYoYShort    = text{"同比", "YoY"}
 	hMoMShort    = text{"环比", "vs prev."}
+	hComparisons = text{"对比期间", "Compared with"}
+	hPage        = text{`"第 " counter(page) " 页，共 " counter(pages) " 页"`, `"Page " counter(page) " of " counter(pages)`}
 )
 
 type htmlDelta struct {
@@ -45,16 +46,33 @@ type htmlDelta struct {
 }
 
 type htmlCard struct {
-	Key    string
 	Name   string
+	Tip    string // the figure's definition, in the report's language
 	Value  string
+	Unit   string // 宗, 项, 个 ("" for percentages)
 	Deltas []htmlDelta
 }
 
 type htmlCell struct {
 	Text  string
+	HTML  template.HTML // instead of Text: an identifier with <wbr> break points (breakable)
 	Num   bool
 	Class string
+}
+
+// labeledCell is a cell with its column's label (shown beside the value when a phone stacks
+// the table's rows).
+type labeledCell struct {
+	htmlCell
+	Label string
+}
+
+func cellOf(head []string, i int, c htmlCell) labeledCell {
+	l := labeledCell{htmlCell: c}
+	if i < len(head) {
+		l.Label = head[i]
+	}
+	return l
 }
 
 type htmlTable struct {
@@ -64,7 +82,9 @@ type htmlTable struct {
 }
 
 type htmlSentence struct {
-	Text, Keys, Period, Base string
+	Text         string
+	Keys         template.HTML
+	Period, Base template.HTML
 }
 
 type htmlPara struct {
@@ -74,16 +94,27 @@ type htmlPara struct {
 	Sentences []htmlSentence
 }
 
+type htmlChart struct {
+	Wide, Narrow template.HTML // drawing only, checked by finishSVG
+}
+
 type htmlPage struct {
-	Lang, Title, Office, PeriodLabel, PeriodRange, Generated, Fingerprint string
+	Lang, Title, Office, PeriodLabel, PeriodRange, Generated, Comparisons string
+	Fingerprint                                                           template.HTML
+	PageCounter                                                           template.CSS
 	H                                                                     map[string]string
 	Cards                                                                 []htmlCard
-	TrendSVG, ChannelsSVG                                                 template.HTML
+	Trend, ChannelsChart                                                  *htmlChart
 	Items, Channels, Backlog, Defs, Files, Rejects, Countries             htmlTable
 	BacklogText                                                           string
 	Brief                                                                 []htmlPara
-	DataFacts                                                             [][2]string
+	DataFacts                                                             []htmlFact
 	CountriesTruncated                                                    string
+}
+
+type htmlFact struct {
+	Label string
+	Value template.HTML
 }
 
 // headline cards: the figures a news brief quotes.
@@ -93,7 +124,7 @@ var cardKeys = []string{"received", "completed", "completed_cumulative", "instan
 // WriteHTML writes the self-contained HTML report of SPEC §7.3 for m to w: inline CSS,
 // inline SVG charts, no script, no URL, every data-derived text escaped by html/template.
 func WriteHTML(ctx context.Context, w io.Writer, m *Model) error {
-	tmpl, err := template.New("report").Parse(htmlTemplateText)
+	tmpl, err := template.New("report").Funcs(template.FuncMap{"cellOf": cellOf}).Parse(htmlTemplateText)
 	if err != nil {
 		return fmt.Errorf("html: template: %w", err)
 	}
@@ -107,6 +138,32 @@ func WriteHTML(ctx context.Context, w io.Writer, m *Model) error {
 	return nil
 }
 
+// breakable escapes an identifier (a KPI key, a file path, a fingerprint) and lets it break
+// only after "_", ".", "/", "[" and "]" (and every 16 characters of a long run without them),
+// never inside a word: <wbr> is not copied with the text.
+func breakable(s string) template.HTML {
+	var b strings.Builder
+	run := 0
+	for _, r := range s {
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		run++
+		if strings.ContainsRune("_./[]", r) || run == 16 {
+			b.WriteString("<wbr>")
+			run = 0
+		}
+	}
+	return template.HTML(b.String())
+}
+
+// breakableList is a list of identifiers separated by ", ".
+func breakableList(items []string) template.HTML {
+	parts := make([]string, len(items))
+	for i, s := range items {
+		parts[i] = string(breakable(s))
+	}
+	return template.HTML(strings.Join(parts, ", "))
+}
+
 func buildPage(ctx context.Context, m *Model) (*htmlPage, error) {
 	l := m.Lang
 	f := &fmtr{l: l}
@@ -116,7 +173,8 @@ func buildPage(ctx context.Context, m *Model) (*htmlPage, error) {
 		PeriodLabel: m.Period.ZhLabel(),
 		PeriodRange: period.FormatDate(m.Period.First) + " — " + period.FormatDate(m.Period.Last),
 		Generated:   m.GeneratedAt.Format("2006-01-02 15:04 MST"),
-		Fingerprint: m.Current.Data.Fingerprint,
+		Fingerprint: breakable(m.Current.Data.Fingerprint),
+		PageCounter: template.CSS(hPage.in(l)),
 		H:           map[string]string{},
 	}
 	if l == LangEN {
@@ -124,12 +182,13 @@ func buildPage(ctx context.Context, m *Model) (*htmlPage, error) {
 		pg.PeriodLabel = m.Period.EnLabel()
 	}
 	pg.Title = strings.TrimSpace(m.Office + " " + tReportTitle.in(l) + " · " + pg.PeriodLabel)
+	pg.Comparisons = f.comparisons(m)
 	for k, t := range map[string]text{
 		"headline": hHeadline, "trend": hTrend, "items": hItems, "channels": hChannels, "backlog": hBacklog,
 		"brief": hBrief, "briefNote": hBriefNote, "sources": hSources, "sentence": hSentence, "keys": hKeys,
 		"base": hBase, "defs": hDefs, "data": hData, "period": tPeriod, "generated": tGenerated,
 		"fingerprint": tFingerprint, "quality": hDataQuality, "files": tFiles, "rejects": tRejectReasons,
-		"countries": tCountryValues, "report": tReportTitle, "colon": {"：", ": "},
+		"countries": tCountryValues, "report": tReportTitle, "colon": {"：", ": "}, "comparisons": hComparisons,
 	} {
 		pg.H[k] = t.in(l)
 	}
@@ -139,16 +198,20 @@ func buildPage(ctx context.Context, m *Model) (*htmlPage, error) {
 	for _, r := range m.Summary {
 		rows[r.Key] = r
 	}
+	natural := figures.NaturalPrevious(m.Period)
 	for _, k := range cardKeys {
 		r, ok := rows[k]
 		if !ok || r.Current == nil {
 			continue
 		}
-		c := htmlCard{Key: k, Name: r.Name, Value: f.kind(r.Current, r.Kind)}
+		c := htmlCard{Name: r.Name, Tip: r.Definition, Value: f.kind(r.Current, r.Kind)}
+		if r.Kind == KindCount {
+			c.Unit = m.unitOf(k)
+		}
 		if d, ok := f.delta(hYoYShort.in(l), r.YoY, r.Kind); ok {
 			c.Deltas = append(c.Deltas, d)
 		}
-		if d, ok := f.delta(hMoMShort.in(l), r.MoM, r.Kind); ok {
+		if d, ok := f.delta(hMoMShort.in(l), r.MoM, r.Kind); ok && natural { // 环比 only against a natural previous period
 			c.Deltas = append(c.Deltas, d)
 		}
 		pg.Cards = append(pg.Cards, c)
@@ -157,7 +220,7 @@ func buildPage(ctx context.Context, m *Model) (*htmlPage, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	font, err := chartFont()
+	fonts, err := loadChartFonts()
 	if err != nil {
 		return nil, err
 	}
@@ -170,11 +233,18 @@ func buildPage(ctx context.Context, m *Model) (*htmlPage, error) {
 			rec = append(rec, float64(mr.Received))
 			comp = append(comp, float64(mr.Completed))
 		}
-		svg, err := trendSVG(font, months, rec, comp, [2]string{tReceived.in(l), tCompleted.in(l)})
-		if err != nil {
-			return nil, err
+		names := [2]string{tReceived.in(l), tCompleted.in(l)}
+		pg.Trend = &htmlChart{}
+		for _, c := range []struct {
+			width int
+			dst   *template.HTML
+		}{{wideChart, &pg.Trend.Wide}, {narrowChart, &pg.Trend.Narrow}} {
+			svg, err := trendSVG(fonts, c.width, months, rec, comp, names)
+			if err != nil {
+				return nil, err
+			}
+			*c.dst = template.HTML(svg) // drawing only, checked by finishSVG
 		}
-		pg.TrendSVG = template.HTML(svg) // drawing only, checked by finishSVG
 	}
 	// channels
 	if len(m.Current.ByChannel) > 0 {
@@ -195,11 +265,17 @@ func buildPage(ctx context.Context, m *Model) (*htmlPage, error) {
 			labels[i], labels[j] = labels[j], labels[i]
 			vals[i], vals[j] = vals[j], vals[i]
 		}
-		svg, err := barsSVG(font, labels, vals, 60+36*len(labels))
-		if err != nil {
-			return nil, err
+		pg.ChannelsChart = &htmlChart{}
+		for _, c := range []struct {
+			width int
+			dst   *template.HTML
+		}{{wideChart, &pg.ChannelsChart.Wide}, {narrowChart, &pg.ChannelsChart.Narrow}} {
+			svg, err := barsSVG(fonts, c.width, labels, vals)
+			if err != nil {
+				return nil, err
+			}
+			*c.dst = template.HTML(svg) // drawing only, checked by finishSVG
 		}
-		pg.ChannelsSVG = template.HTML(svg) // drawing only, checked by finishSVG
 	}
 
 	// items
@@ -211,7 +287,7 @@ func buildPage(ctx context.Context, m *Model) (*htmlPage, error) {
 		if it.Instant {
 			inst = tYes.in(l)
 		}
-		pg.Items.Rows = append(pg.Items.Rows, []htmlCell{{Text: it.ItemCode}, {Text: it.ItemName, Class: "name"}, {Text: inst},
+		pg.Items.Rows = append(pg.Items.Rows, []htmlCell{{Text: it.ItemCode}, {Text: m.itemName(it), Class: "name"}, {Text: inst},
 			f.count(it.Received), f.count(it.Completed), f.ratio(it.SameDayRatio), f.ratio(it.OnTimeRatio),
 			f.count(it.ReceivedSamePeriodLastYear), f.growthCell(it.ReceivedYoYGrowth)})
 		rec += it.Received
@@ -242,44 +318,48 @@ func buildPage(ctx context.Context, m *Model) (*htmlPage, error) {
 	for _, p := range m.Brief {
 		hp := htmlPara{Title: p.Title, List: p.List, Text: p.Text(string(l))}
 		for _, s := range p.Sentences {
-			hp.Sentences = append(hp.Sentences, htmlSentence{Text: s.Text, Keys: strings.Join(s.Keys, ", "), Period: s.Period, Base: s.Base})
+			hp.Sentences = append(hp.Sentences, htmlSentence{Text: s.Text, Keys: breakableList(s.Keys),
+				Period: breakable(s.Period), Base: breakable(s.Base)})
 		}
 		pg.Brief = append(pg.Brief, hp)
 	}
 
 	// definitions
-	pg.Defs.Head = []string{tKey.in(l), tName.in(l), tDefinition.in(l), tSource.in(l)}
+	pg.Defs.Head = []string{tName.in(l), tDefinition.in(l), tKey.in(l)}
 	for _, d := range m.Definitions {
 		def := d.ZH
 		if l == LangEN {
 			def = d.EN
 		}
-		pg.Defs.Rows = append(pg.Defs.Rows, []htmlCell{{Text: d.Key, Class: "key"}, {Text: m.KPIName(d.Key)}, {Text: def}, {Text: d.File, Class: "key"}})
+		pg.Defs.Rows = append(pg.Defs.Rows, []htmlCell{{Text: m.KPIName(d.Key), Class: "name"}, {Text: def}, {HTML: breakable(d.Key), Class: "key"}})
 	}
 
 	// data
 	d := m.Current.Data
-	pg.DataFacts = [][2]string{
-		{tPeriod.in(l), pg.PeriodLabel + "（" + pg.PeriodRange + "）"},
-		{tFingerprint.in(l), d.Fingerprint},
-		{tGenerated.in(l), pg.Generated},
-		{tAcceptedCases.in(l), f.count(d.Cases).Text},
-		{tRejectRowsAll.in(l), f.count(d.Rejects).Text},
-	}
+	esc := func(s string) template.HTML { return template.HTML(template.HTMLEscapeString(s)) }
+	rangeText := pg.PeriodLabel + "（" + pg.PeriodRange + "）"
 	if l == LangEN {
-		pg.DataFacts[0][1] = pg.PeriodLabel + " (" + pg.PeriodRange + ")"
+		rangeText = pg.PeriodLabel + " (" + pg.PeriodRange + ")"
+	}
+	pg.DataFacts = []htmlFact{
+		{tPeriod.in(l), esc(rangeText)},
+		{hComparisons.in(l), esc(pg.Comparisons)},
+		{tFingerprint.in(l), pg.Fingerprint},
+		{tGenerated.in(l), esc(pg.Generated)},
+		{tAcceptedCases.in(l), esc(f.count(d.Cases).Text)},
+		{tRejectRowsAll.in(l), esc(f.count(d.Rejects).Text)},
 	}
 	if d.LastPull != nil {
-		pg.DataFacts = append(pg.DataFacts, [2]string{tLastPull.in(l), d.LastPull.In(m.GeneratedAt.Location()).Format("2006-01-02 15:04")})
+		pg.DataFacts = append(pg.DataFacts, htmlFact{tLastPull.in(l), esc(d.LastPull.In(m.GeneratedAt.Location()).Format("2006-01-02 15:04"))})
 	}
 	pg.Files.Head = []string{tFile.in(l), tPulledAt.in(l), tRowsRead.in(l), tAccepted.in(l), tSuperseded.in(l), tRejectedRows.in(l), tUnrecognised.in(l)}
 	for _, fr := range m.Quality.Files {
-		pg.Files.Rows = append(pg.Files.Rows, []htmlCell{{Text: fr.Path, Class: "key"}, {Text: fr.PulledAt.In(m.GeneratedAt.Location()).Format("2006-01-02 15:04")},
+		pg.Files.Rows = append(pg.Files.Rows, []htmlCell{{HTML: breakable(fr.Path), Class: "key"}, {Text: fr.PulledAt.In(m.GeneratedAt.Location()).Format("2006-01-02 15:04")},
 			f.count(fr.RowsRead), f.count(fr.Accepted), f.count(fr.Superseded), f.count(fr.Rejected), f.count(fr.UnrecognisedCountry)})
 	}
-	pg.Rejects.Head = []string{tReason.in(l), tReasonText.in(l), tRows.in(l)}
+	pg.Rejects.Head = []string{tReasonText.in(l), tReason.in(l), tRows.in(l)}
 	for _, r := range m.Quality.RejectReasons {
-		pg.Rejects.Rows = append(pg.Rejects.Rows, []htmlCell{{Text: r.Reason, Class: "key"}, {Text: pick(reasonLabels, r.Reason, l)}, f.count(r.Rows)})
+		pg.Rejects.Rows = append(pg.Rejects.Rows, []htmlCell{{Text: pick(reasonLabels, r.Reason, l)}, {HTML: breakable(r.Reason), Class: "key"}, f.count(r.Rows)})
 	}
 	pg.Countries.Head = []string{tRawValue.in(l), tCases.in(l)}
 	for _, c := range m.Quality.UnrecognisedCountries {
@@ -299,77 +379,76 @@ func ratioOf(a, b int64) *float64 {
 	return &v
 }
 
-// fmtr formats figures for the HTML page.
+// fmtr formats figures for the HTML page: every rule is reports/figures'.
 type fmtr struct{ l Lang }
 
-func (f *fmtr) countText(n int64) string {
-	if f.l == LangEN {
-		return newsbrief.CountEN(n)
+func (f *fmtr) lang() figures.Lang { return figures.LangOf(string(f.l)) }
+
+// comparisons says which periods 同比 and 环比 compare with.
+func (f *fmtr) comparisons(m *Model) string {
+	label := func(p period.Period) string {
+		if f.l == LangEN {
+			return p.EnLabel() + " (" + period.FormatDate(p.First) + " — " + period.FormatDate(p.Last) + ")"
+		}
+		return p.ZhLabel() + "（" + period.FormatDate(p.First) + " — " + period.FormatDate(p.Last) + "）"
 	}
-	return newsbrief.CountZH(n)
+	colon, sep := "：", "；"
+	if f.l == LangEN {
+		colon, sep = ": ", "; "
+	}
+	text := hYoYShort.in(f.l) + colon + label(m.SamePeriodLastYear())
+	if prev, ok := m.PreviousPeriod(); ok && figures.NaturalPrevious(m.Period) {
+		text += sep + hMoMShort.in(f.l) + colon + label(prev)
+	}
+	return text
 }
 
-func (f *fmtr) count(n int64) htmlCell { return htmlCell{Text: newsbrief.Grouped(n), Num: true} }
+func (f *fmtr) count(n int64) htmlCell { return htmlCell{Text: figures.Thousands(n), Num: true} }
 
 func (f *fmtr) ratio(v *float64) htmlCell {
-	if v == nil {
-		return htmlCell{Text: "—", Num: true}
-	}
-	return htmlCell{Text: newsbrief.Pct(*v), Num: true}
+	return htmlCell{Text: figures.Value(figures.Ratio, v), Num: true}
 }
 
 func (f *fmtr) growthCell(v *float64) htmlCell {
 	if v == nil {
 		return htmlCell{Text: "—", Num: true}
 	}
-	dir, n := newsbrief.Change(*v)
-	switch dir {
-	case newsbrief.Up:
-		return htmlCell{Text: "+" + n + "%", Num: true, Class: "up"}
-	case newsbrief.Down:
-		return htmlCell{Text: "−" + n + "%", Num: true, Class: "down"}
-	}
-	return htmlCell{Text: hFlat.in(f.l), Num: true, Class: "flat"}
+	d, text := figures.Delta(f.lang(), figures.Growth, *v)
+	return htmlCell{Text: text, Num: true, Class: dirClass(d)}
 }
 
-// kind formats a headline figure.
-func (f *fmtr) kind(v *float64, k Kind) string {
-	switch k {
-	case KindRatio, KindGrowth:
-		return newsbrief.Pct(*v)
-	case KindHours:
-		return fmt.Sprintf("%.1f", *v)
-	case KindDecimal:
-		return fmt.Sprintf("%.2f", *v)
+func dirClass(d figures.Direction) string {
+	switch d {
+	case figures.Up:
+		return "up"
+	case figures.Down:
+		return "down"
 	}
-	return f.countText(int64(*v))
+	return "flat"
 }
+
+// kind formats a headline figure: counts in full with separators (a card is a table cell,
+// not a sentence).
+func (f *fmtr) kind(v *float64, k Kind) string { return figures.Value(k, v) }
 
 // delta is a 同比/环比 badge: growth for amounts, percentage points for ratios.
 func (f *fmtr) delta(label string, v *float64, k Kind) (htmlDelta, bool) {
 	if v == nil {
 		return htmlDelta{}, false
 	}
-	d := htmlDelta{Label: label}
-	var dir newsbrief.Direction
-	var n, unit string
+	u := figures.Growth
 	if k == KindRatio {
-		dir, n = newsbrief.Change(*v / 100) // v is in percentage points
-		unit = "个百分点"
-		if f.l == LangEN {
-			unit = " pp"
-		}
-	} else {
-		dir, n = newsbrief.Change(*v)
-		unit = "%"
+		u = figures.Points // v is in percentage points
 	}
+	dir, text := figures.Delta(f.lang(), u, *v)
+	d := htmlDelta{Label: label, Class: dirClass(dir), Text: text}
 	switch dir {
-	case newsbrief.Up:
-		d.Arrow, d.Class, d.Text = "▲", "up", "+"+n+unit
-	case newsbrief.Down:
-		d.Arrow, d.Class, d.Text = "▼", "down", "−"+n+unit
+	case figures.Up:
+		d.Arrow = "▲"
+	case figures.Down:
+		d.Arrow = "▼"
 	default:
-		d.Arrow, d.Class, d.Text = "▬", "flat", hFlat.in(f.l)
+		d.Arrow = "▬"
 	}
 	return d, true
 }

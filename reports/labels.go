@@ -1,9 +1,8 @@
 package reports
 
 import (
-	"strings"
-
 	"github.com/caseload/caseload/pipeline/kpi"
+	"github.com/caseload/caseload/reports/figures"
 )
 
 // Labels: everything a writer prints that is not data, in Chinese and English. The
@@ -30,34 +29,21 @@ func ParseLang(s string) (Lang, bool) {
 	return "", false
 }
 
-// Kind is how a figure is measured and formatted.
-type Kind int
+// Kind is how a figure is measured and shown (figures.Unit): the reports' name for it.
+type Kind = figures.Unit
 
 // Kinds of figure.
 const (
-	KindCount   Kind = iota // integer count: #,##0
-	KindRatio               // fraction in [0,1]: 0.0%
-	KindHours               // hours: #,##0.0
-	KindDecimal             // mean: 0.00
-	KindGrowth              // growth fraction: 0.0%
+	KindCount   = figures.Count  // integer count: #,##0
+	KindRatio   = figures.Ratio  // fraction in [0,1]: 0.0%
+	KindHours   = figures.Hours  // hours: #,##0.0
+	KindDecimal = figures.Mean   // mean: 0.00
+	KindGrowth  = figures.Growth // growth fraction: +0.0%
 )
 
 // KindOf returns how a figure is shown, from its unit (kpi.UnitOf): growth figures are told
 // apart from other fractions because their comparisons are differences, not rates.
-func KindOf(key string) Kind {
-	switch kpi.UnitOf(key) {
-	case kpi.UnitRatio:
-		if strings.HasSuffix(key, "_growth") {
-			return KindGrowth
-		}
-		return KindRatio
-	case kpi.UnitHours:
-		return KindHours
-	case kpi.UnitMean:
-		return KindDecimal
-	}
-	return KindCount
-}
+func KindOf(key string) Kind { return kpi.UnitOf(key) }
 
 var channelLabels = map[string][2]string{
 	"window":   {"窗口", "Service window"},
@@ -175,7 +161,14 @@ var (
 	tUnrecognised     = text{"国家无法识别", "Unrecognised country"}
 	tRejectReasons    = text{"拒收原因", "Rejects by reason"}
 	tReason           = text{"原因代码", "Reason code"}
-	tReasonText       = text{"说明", "Meaning"}
+	tReasonText       = text{"拒收原因", "Reason"}
+	tRejectRowsList   = text{"拒收行明细", "Rejected rows"}
+	tRejectRowsCapped = text{"共 %s 行被拒收，以下列出按拉取顺序的前 %s 行；全部拒收行可在 rejects 视图中查询。", "%s rows were rejected; the first %s in pull order are listed (all of them: the rejects view)."}
+	tLine             = text{"行号", "Line"}
+	tCaseID           = text{"办件编号", "Case ID"}
+	tUnit             = text{"计量单位", "Unit"}
+	tNoPrevious       = text{"无（年初至今的期间与上期重叠，不作环比）", "none (year-to-date periods overlap their predecessor)"}
+	tDiscontinued     = text{"（已停办）", " (discontinued)"}
 	tRows             = text{"行数", "Rows"}
 	tCountryValues    = text{"无法识别的国家值（办件保留，国家记为空）", "Unrecognised country values (cases kept, country left empty)"}
 	tRawValue         = text{"原始值", "Value as written"}

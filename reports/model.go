@@ -13,10 +13,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports/figures"
 	"github.com/caseload/caseload/reports/newsbrief"
 )
 
@@ -35,9 +37,27 @@ type Model struct {
 	Definitions []kpi.Definition
 	Quality     Quality
 
+	// Unit is the count word for cases (reports.unit, default 宗); Since is when 累计 figures
+	// start (reports.since, else the year of the first case); FocusItems are the item codes the
+	// news brief always mentions (reports.focus_items).
+	Unit       string
+	Since      figures.Since
+	FocusItems []string
+
 	Summary []SummaryRow          // one row per §5 key, in §5 order
 	Brief   []newsbrief.Paragraph // the 新闻稿素材 draft
 }
+
+// Words writes figures into sentences in the report's language with its count word.
+func (m *Model) Words() figures.Words {
+	return figures.Words{Lang: figures.LangOf(string(m.Lang)), Unit: m.Unit}
+}
+
+// SamePeriodLastYear is the period the 同比 comparisons are made against.
+func (m *Model) SamePeriodLastYear() period.Period { return m.Period.SameLastYear() }
+
+// PreviousPeriod is the period the 环比 comparisons are made against (false for ytd:).
+func (m *Model) PreviousPeriod() (period.Period, bool) { return m.Period.Previous() }
 
 // SummaryRow is one figure with its comparisons, as the summary sheet and the headline cards
 // show it. Comparisons follow §5: growth (current − base) / base for counts and amounts (nil
@@ -60,8 +80,27 @@ type SummaryRow struct {
 type Quality struct {
 	Files                 []FileRow
 	RejectReasons         []ReasonRow
+	RejectRows            []RejectRow // the first MaxRejectRows rejected rows, in pull and line order
+	RejectRowsTruncated   bool        // more rejected rows exist than were listed (the total: RejectReasons)
 	UnrecognisedCountries []CountryValueRow
 	CountriesTruncated    bool // more distinct values exist than were listed
+}
+
+// RejectedTotal is the number of rejected rows of the whole warehouse.
+func (q Quality) RejectedTotal() int64 {
+	var n int64
+	for _, r := range q.RejectReasons {
+		n += r.Rows
+	}
+	return n
+}
+
+// RejectRow is one rejected source row: where it is and why it was refused.
+type RejectRow struct {
+	File   string
+	Line   int64
+	CaseID string // as written; "" when missing
+	Reason string
 }
 
 // FileRow is one pulled file of the ledger.
@@ -99,6 +138,33 @@ type Inputs struct {
 	Previous    *kpi.Result
 	Definitions []kpi.Definition
 	Quality     Quality
+	Unit        string        // count word for cases; default figures.DefaultUnit
+	Since       figures.Since // configured start of 累计; zero: the year of FirstCase
+	FocusItems  []string      // item codes the brief always mentions; each must be in Current.ByItem
+	// FirstCase is the local date of the earliest case received (zero: unknown or no case).
+	FirstCase time.Time
+}
+
+// UnknownItemError reports an item code (reports.focus_items) that is not in the catalogue.
+type UnknownItemError struct {
+	Code  string
+	Known []string // the catalogue's item codes
+}
+
+func (e *UnknownItemError) Error() string {
+	return fmt.Sprintf("item %q is not in the item catalogue (%s)", e.Code, strings.Join(e.Known, ", "))
+}
+
+// SinceError reports a configured start of 累计 figures later than the first case: every
+// 累计 figure counts from the first case, so "2019年以来累计…" would claim more than the data.
+type SinceError struct {
+	Since     figures.Since
+	FirstCase time.Time
+}
+
+func (e *SinceError) Error() string {
+	return fmt.Sprintf("%s is after the first case (received %s): cumulative figures count every case, so they cannot be quoted as since %s; give %d or earlier, or leave it out",
+		e.Since, period.FormatDate(e.FirstCase), e.Since, e.FirstCase.Year())
 }
 
 // New builds a Model from computed results. It does not touch a database.
@@ -115,7 +181,25 @@ func New(in Inputs) (*Model, error) {
 	m := &Model{
 		Lang: in.Lang, Office: in.Office, Timezone: in.Timezone, GeneratedAt: in.GeneratedAt,
 		Period: in.Current.Period, Current: in.Current, LastYear: in.LastYear, Previous: in.Previous,
-		Definitions: in.Definitions, Quality: in.Quality,
+		Definitions: in.Definitions, Quality: in.Quality, Unit: in.Unit, Since: in.Since, FocusItems: in.FocusItems,
+	}
+	if m.Unit == "" {
+		m.Unit = figures.DefaultUnit
+	}
+	switch {
+	case m.Since.IsZero() && !in.FirstCase.IsZero():
+		m.Since = figures.SinceYear(in.FirstCase.Year())
+	case !m.Since.IsZero() && !in.FirstCase.IsZero() && in.FirstCase.Before(m.Since.Date):
+		return nil, &SinceError{Since: m.Since, FirstCase: in.FirstCase}
+	}
+	for _, code := range m.FocusItems {
+		if _, ok := in.Current.ItemByCode(code); !ok {
+			var known []string
+			for _, it := range in.Current.ByItem {
+				known = append(known, it.ItemCode)
+			}
+			return nil, &UnknownItemError{Code: code, Known: known}
+		}
 	}
 	if m.Office == "" {
 		m.Office = in.Current.Office
@@ -130,8 +214,18 @@ func New(in Inputs) (*Model, error) {
 		m.GeneratedAt = m.GeneratedAt.In(loc)
 	}
 	m.Summary = m.summary()
-	m.Brief = newsbrief.Build(newsbrief.Input{Office: m.Office, Current: in.Current, LastYear: in.LastYear, Previous: in.Previous}, string(m.Lang))
+	m.Brief = newsbrief.Build(newsbrief.Input{Office: m.Office, Current: in.Current, LastYear: in.LastYear, Previous: in.Previous,
+		Unit: m.Unit, Since: m.Since, FocusItems: m.FocusItems}, string(m.Lang))
 	return m, nil
+}
+
+// itemName is an item's name, marked （已停办） when the item is no longer offered on the
+// period's last day (as `caseload kpi` marks it).
+func (m *Model) itemName(it kpi.ItemRow) string {
+	if !it.Active {
+		return it.ItemName + tDiscontinued.in(m.Lang)
+	}
+	return it.ItemName
 }
 
 // Definition returns the definition of key in the model's definitions (ok false if none).
@@ -222,6 +316,11 @@ type BuildOptions struct {
 	Compute ComputeFunc
 	// Definitions overrides the definitions (default: kpi.Definitions()).
 	Definitions func() ([]kpi.Definition, error)
+	// Unit, Since and FocusItems are caseload.yaml's reports.unit, reports.since and
+	// reports.focus_items (see Inputs).
+	Unit       string
+	Since      figures.Since
+	FocusItems []string
 }
 
 // Build computes the KPI results for the period, the same period last year and (if there is
@@ -260,8 +359,13 @@ func Build(ctx context.Context, db *sql.DB, opt BuildOptions) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w", opt.Period.Label, err)
 	}
+	first, err := QueryFirstCase(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", opt.Period.Label, err)
+	}
 	return New(Inputs{
 		Lang: opt.Lang, Office: opt.Office, Timezone: opt.Timezone, GeneratedAt: opt.GeneratedAt,
 		Current: cur, LastYear: ly, Previous: prev, Definitions: d, Quality: q,
+		Unit: opt.Unit, Since: opt.Since, FocusItems: opt.FocusItems, FirstCase: first,
 	})
 }

@@ -14,6 +14,22 @@ import (
 // MaxCountryValues is the most unrecognised country values a report lists.
 const MaxCountryValues = 200
 
+// MaxRejectRows is the most rejected rows a report lists (the total is always given).
+const MaxRejectRows = 200
+
+// QueryFirstCase returns the local received date of the earliest case (zero when there is
+// none): sql/reports/first_case.sql.
+func QueryFirstCase(ctx context.Context, db *sql.DB) (time.Time, error) {
+	var d sql.NullTime
+	if err := db.QueryRowContext(ctx, sqlfiles.MustRead("reports/first_case.sql")).Scan(&d); err != nil {
+		return time.Time{}, fmt.Errorf("first case: %w", err)
+	}
+	if !d.Valid {
+		return time.Time{}, nil
+	}
+	return period.DateOf(d.Time), nil
+}
+
 // QueryQuality reads the data-quality section (sql/reports/quality_*.sql).
 func QueryQuality(ctx context.Context, db *sql.DB) (Quality, error) {
 	var q Quality
@@ -49,6 +65,28 @@ func QueryQuality(ctx context.Context, db *sql.DB) (Quality, error) {
 	}
 	if err := closeRows(rows); err != nil {
 		return q, fmt.Errorf("data quality: rejects: %w", err)
+	}
+
+	rows, err = db.QueryContext(ctx, sqlfiles.MustRead("reports/quality_reject_rows.sql"), MaxRejectRows)
+	if err != nil {
+		return q, fmt.Errorf("data quality: rejected rows: %w", err)
+	}
+	for rows.Next() {
+		var r RejectRow
+		var id sql.NullString
+		if err := rows.Scan(&r.File, &r.Line, &id, &r.Reason); err != nil {
+			rows.Close()
+			return q, fmt.Errorf("data quality: rejected rows: %w", err)
+		}
+		r.CaseID = id.String
+		q.RejectRows = append(q.RejectRows, r)
+	}
+	if err := closeRows(rows); err != nil {
+		return q, fmt.Errorf("data quality: rejected rows: %w", err)
+	}
+	if len(q.RejectRows) > MaxRejectRows {
+		q.RejectRows = q.RejectRows[:MaxRejectRows]
+		q.RejectRowsTruncated = true
 	}
 
 	rows, err = db.QueryContext(ctx, sqlfiles.MustRead("reports/quality_countries.sql"), MaxCountryValues)

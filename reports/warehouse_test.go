@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/caseload/caseload/pipeline/config"
+	"github.com/caseload/caseload/pipeline/demo/demotest"
 	"github.com/caseload/caseload/pipeline/gen"
-	"github.com/caseload/caseload/pipeline/gen/demotest"
 	"github.com/caseload/caseload/pipeline/ingest"
 	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/caseload/caseload/pipeline/period"
@@ -32,28 +33,36 @@ func AllFormats() []Format { return []Format{XLSX, HTML, JSON} }
 // formatOrder is the order of every format.
 var formatOrder = []Format{XLSX, HTML, PDF, JSON}
 
+// KnownFormats lists every format, in the order they are written.
+func KnownFormats() []Format { return append([]Format(nil), formatOrder...) }
+
 // ParseFormats parses a comma-separated list ("xlsx,html"); duplicates are dropped and the
-// result is in AllFormats order.
+// result in the order formats are written (xlsx, html, pdf, json).
 func ParseFormats(s string) ([]Format, error) {
+	all := formatOrder
+	var names []string
+	for _, f := range all {
+		names = append(names, string(f))
+	}
 	want := map[Format]bool{}
 	for _, part := range strings.Split(s, ",") {
 		f := Format(strings.ToLower(strings.TrimSpace(part)))
-		switch f {
-		case XLSX, HTML, PDF, JSON:
+		switch {
+		case f == "":
+		case slices.Contains(all, f):
 			want[f] = true
-		case "":
 		default:
-			return nil, fmt.Errorf("format %q: expected xlsx, html, pdf or json", part)
+			return nil, fmt.Errorf("format %q: expected %s", part, strings.Join(names, ", "))
 		}
 	}
 	var out []Format
-	for _, f := range formatOrder {
+	for _, f := range all {
 		if want[f] {
 			out = append(out, f)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("no format given: expected xlsx, html, pdf and/or json")
+		return nil, fmt.Errorf("no format given: expected one or more of %s", strings.Join(names, ", "))
 	}
 	return out, nil
 }
@@ -104,6 +113,9 @@ type WriteOptions struct {
 	Details Details
 	// PDF prints the HTML report (format pdf), e.g. with reports/pdf.FromHTML.
 	PDF func(ctx context.Context, html []byte) ([]byte, error)
+	// TmpDir is where the workbook writer may spill large streamed sheets ("" = the system
+	// default, which the CLI never uses: it passes the process's scratch directory).
+	TmpDir string
 }
 
 // WriteFiles renders the requested formats and publishes them into opt.Dir (§7.4).
@@ -135,7 +147,7 @@ func WriteFiles(ctx context.Context, m *Model, opt WriteOptions) ([]string, erro
 		var err error
 		switch f {
 		case XLSX:
-			err = WriteXLSX(ctx, &buf, m, XLSXOptions{Details: opt.Details})
+			err = WriteXLSX(ctx, &buf, m, XLSXOptions{Details: opt.Details, TmpDir: opt.TmpDir})
 		case HTML:
 			err = WriteHTML(ctx, &buf, m)
 		case JSON:

@@ -10,8 +10,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports/figures"
 	"github.com/caseload/caseload/reports/textwidth"
 )
 
@@ -81,11 +81,26 @@ type xlsxWriter struct {
 	blank string // the new file's empty sheet, renamed into the first sheet written
 }
 
+// cellFont is the font of every cell: 等线 (DengXian, Excel's and WPS's default for Chinese
+// since Office 2016). Its charset (134, GB2312) makes an Excel or WPS without 等线 substitute
+// a Chinese font (宋体) rather than a Latin one, and LibreOffice substitutes through
+// fontconfig; every style names it, so no cell falls back to a serif default.
+const cellFont = "等线"
+
+const fontSize = 10.5
+
 type styleSet struct {
-	title, subtitle, header, note                     int
-	text, wrap, int, pct, pp, growth, hours, dec      int
-	date, month, datetime                             int
-	totText, totInt, totPct, totGrowth, totPP, blockT int
+	title, subtitle, header, note, blockT int
+	text, wrap, code                      int
+	plain, date, month, datetime          int
+	kvDate, kvDatetime, kvCount           int // left-aligned values of a label–value list
+	totText                               int
+	val, tot                              map[figures.Unit]int // numbers by unit, in body and totals rows
+}
+
+type styleDef struct {
+	id *int
+	s  excelize.Style
 }
 
 func (x *xlsxWriter) styles() error {
@@ -97,39 +112,42 @@ func (x *xlsxWriter) styles() error {
 		{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1},
 		{Type: "top", Color: "000000", Style: 1}, {Type: "bottom", Color: "000000", Style: 6},
 	}
-	pp := `+0.0"个百分点";-0.0"个百分点";0.0"个百分点"`
-	if x.l == LangEN {
-		pp = `+0.0" pp";-0.0" pp";0.0" pp"`
+	charset := 134
+	font := func(bold bool, size float64, color string) *excelize.Font {
+		return &excelize.Font{Family: cellFont, Charset: &charset, Bold: bold, Size: size, Color: color}
+	}
+	mid := func(h string, wrap bool) *excelize.Alignment {
+		return &excelize.Alignment{Horizontal: h, Vertical: "center", WrapText: wrap}
 	}
 	fmtp := func(s string) *string { return &s }
+	fl := figures.LangOf(string(x.l))
 	totFill := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F2F2F2"}}
-	defs := []struct {
-		id *int
-		s  excelize.Style
-	}{
-		{&x.st.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}, Alignment: &excelize.Alignment{Vertical: "center"}}},
-		{&x.st.subtitle, excelize.Style{Font: &excelize.Font{Size: 10, Color: "595959"}, Alignment: &excelize.Alignment{Vertical: "center"}}},
-		{&x.st.header, excelize.Style{Font: &excelize.Font{Bold: true}, Border: border,
-			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}},
-		{&x.st.note, excelize.Style{Font: &excelize.Font{Size: 9, Color: "595959"}}},
-		{&x.st.blockT, excelize.Style{Font: &excelize.Font{Bold: true, Size: 11}}},
-		{&x.st.text, excelize.Style{Border: border, Alignment: &excelize.Alignment{Vertical: "top"}}},
-		{&x.st.wrap, excelize.Style{Border: border, Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}}},
-		{&x.st.int, excelize.Style{Border: border, NumFmt: 3}},
-		{&x.st.pct, excelize.Style{Border: border, CustomNumFmt: fmtp("0.0%")}},
-		{&x.st.growth, excelize.Style{Border: border, CustomNumFmt: fmtp("+0.0%;-0.0%;0.0%")}},
-		{&x.st.pp, excelize.Style{Border: border, CustomNumFmt: &pp}},
-		{&x.st.hours, excelize.Style{Border: border, CustomNumFmt: fmtp("#,##0.0")}},
-		{&x.st.dec, excelize.Style{Border: border, CustomNumFmt: fmtp("0.00")}},
-		{&x.st.date, excelize.Style{Border: border, CustomNumFmt: fmtp("yyyy-mm-dd")}},
-		{&x.st.month, excelize.Style{Border: border, CustomNumFmt: fmtp("yyyy-mm")}},
-		{&x.st.datetime, excelize.Style{Border: border, CustomNumFmt: fmtp("yyyy-mm-dd hh:mm")}},
-		{&x.st.totText, excelize.Style{Font: &excelize.Font{Bold: true}, Border: totBorder, Fill: totFill}},
-		{&x.st.totInt, excelize.Style{Font: &excelize.Font{Bold: true}, Border: totBorder, Fill: totFill, NumFmt: 3}},
-		{&x.st.totPct, excelize.Style{Font: &excelize.Font{Bold: true}, Border: totBorder, Fill: totFill, CustomNumFmt: fmtp("0.0%")}},
-		{&x.st.totGrowth, excelize.Style{Font: &excelize.Font{Bold: true}, Border: totBorder, Fill: totFill, CustomNumFmt: fmtp("+0.0%;-0.0%;0.0%")}},
-		{&x.st.totPP, excelize.Style{Font: &excelize.Font{Bold: true}, Border: totBorder, Fill: totFill, CustomNumFmt: &pp}},
+	defs := []styleDef{
+		{&x.st.title, excelize.Style{Font: font(true, 14, ""), Alignment: mid("left", false)}},
+		{&x.st.subtitle, excelize.Style{Font: font(false, 9, "595959"), Alignment: mid("left", true)}},
+		{&x.st.header, excelize.Style{Font: font(true, fontSize, ""), Border: border,
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}, Alignment: mid("center", true)}},
+		{&x.st.note, excelize.Style{Font: font(false, 9, "595959"), Alignment: mid("left", true)}},
+		{&x.st.blockT, excelize.Style{Font: font(true, 11, ""), Alignment: mid("left", false)}},
+		{&x.st.text, excelize.Style{Font: font(false, fontSize, ""), Border: border, Alignment: mid("left", false)}},
+		{&x.st.wrap, excelize.Style{Font: font(false, fontSize, ""), Border: border, Alignment: mid("left", true)}},
+		{&x.st.code, excelize.Style{Font: font(false, 9, "595959"), Border: border, Alignment: mid("left", false)}},
+		{&x.st.plain, excelize.Style{Font: font(false, fontSize, ""), Border: border, NumFmt: 1, Alignment: mid("center", false)}},
+		{&x.st.date, excelize.Style{Font: font(false, fontSize, ""), Border: border, CustomNumFmt: fmtp("yyyy-mm-dd"), Alignment: mid("center", false)}},
+		{&x.st.month, excelize.Style{Font: font(false, fontSize, ""), Border: border, CustomNumFmt: fmtp("yyyy-mm"), Alignment: mid("center", false)}},
+		{&x.st.datetime, excelize.Style{Font: font(false, fontSize, ""), Border: border, CustomNumFmt: fmtp("yyyy-mm-dd hh:mm"), Alignment: mid("center", false)}},
+		{&x.st.kvDate, excelize.Style{Font: font(false, fontSize, ""), Border: border, CustomNumFmt: fmtp("yyyy-mm-dd"), Alignment: mid("left", false)}},
+		{&x.st.kvDatetime, excelize.Style{Font: font(false, fontSize, ""), Border: border, CustomNumFmt: fmtp("yyyy-mm-dd hh:mm"), Alignment: mid("left", false)}},
+		{&x.st.kvCount, excelize.Style{Font: font(false, fontSize, ""), Border: border, NumFmt: 3, Alignment: mid("left", false)}},
+		{&x.st.totText, excelize.Style{Font: font(true, fontSize, ""), Border: totBorder, Fill: totFill, Alignment: mid("left", false)}},
+	}
+	units := []figures.Unit{figures.Count, figures.Ratio, figures.Growth, figures.Points, figures.Hours, figures.Mean}
+	vals, tots := make([]int, len(units)), make([]int, len(units))
+	for i, u := range units {
+		nf := figures.XLSXFormat(u, fl)
+		defs = append(defs,
+			styleDef{&vals[i], excelize.Style{Font: font(false, fontSize, ""), Border: border, CustomNumFmt: fmtp(nf), Alignment: mid("right", false)}},
+			styleDef{&tots[i], excelize.Style{Font: font(true, fontSize, ""), Border: totBorder, Fill: totFill, CustomNumFmt: fmtp(nf), Alignment: mid("right", false)}})
 	}
 	for _, d := range defs {
 		s := d.s
@@ -139,7 +157,11 @@ func (x *xlsxWriter) styles() error {
 		}
 		*d.id = id
 	}
-	return nil
+	x.st.val, x.st.tot = map[figures.Unit]int{}, map[figures.Unit]int{}
+	for i, u := range units {
+		x.st.val[u], x.st.tot[u] = vals[i], tots[i]
+	}
+	return x.f.SetDefaultFont(cellFont)
 }
 
 // ---- sheet buffer -------------------------------------------------------------------
@@ -176,7 +198,15 @@ func (s *sheet) add(cells ...any) int {
 	return len(s.rows)
 }
 
+// span merges columns from..to (1-based) of row into one cell (its value is the first's).
+func (s *sheet) span(row, from, to int) {
+	if to > from {
+		s.merges = append(s.merges, [2]string{cellName(from, row), cellName(to, row)})
+	}
+}
+
 // addWide appends a row whose first cell spans every column (titles, notes): not measured.
+// Its text is broken into lines that fit the span, and the row is as tall as they need.
 func (s *sheet) addWide(c excelize.Cell, height float64) int {
 	s.rows = append(s.rows, []any{c})
 	n := len(s.rows)
@@ -184,9 +214,7 @@ func (s *sheet) addWide(c excelize.Cell, height float64) int {
 	if s.wideCols > span {
 		span = s.wideCols
 	}
-	if span > 1 {
-		s.merges = append(s.merges, [2]string{cellName(1, n), cellName(span, n)})
-	}
+	s.span(n, 1, span)
 	if height > 0 {
 		s.heights[n] = height
 	}
@@ -215,9 +243,9 @@ func cellWidth(c any) int {
 	case string:
 		return textwidth.String(v)
 	case int64:
-		return len(kpi.Thousands(v))
+		return len(figures.Thousands(v))
 	case int:
-		return len(kpi.Thousands(int64(v)))
+		return len(figures.Thousands(int64(v)))
 	case float64:
 		return 10
 	case time.Time:
@@ -231,6 +259,14 @@ func cellWidth(c any) int {
 func colWidth(w int) float64 {
 	cw := float64(w)*1.1 + 3
 	return math.Max(8, math.Min(cw, 60))
+}
+
+// width is column i's width in the sheet (fixed or measured).
+func (s *sheet) width(i int) float64 {
+	if s.fixed[i] > 0 {
+		return s.fixed[i]
+	}
+	return colWidth(s.widths[i])
 }
 
 // setup applies page setup, footer and print titles to a new worksheet: A4 landscape, fit
@@ -272,21 +308,55 @@ func (x *xlsxWriter) periodLabel() string {
 	return x.m.Period.ZhLabel()
 }
 
-// titleRows adds the two title rows every sheet starts with.
-func (x *xlsxWriter) titleRows(s *sheet, what text) {
+func (x *xlsxWriter) labelOf(p period.Period) string {
+	if x.l == LangEN {
+		return p.EnLabel()
+	}
+	return p.ZhLabel()
+}
+
+// periodText is "2022年10月（2022-10-01 至 2022-10-31）" / "October 2022 (2022-10-01 to 2022-10-31)".
+func (x *xlsxWriter) periodText(p period.Period) string {
+	if x.l == LangEN {
+		return fmt.Sprintf("%s (%s to %s)", p.EnLabel(), period.FormatDate(p.First), period.FormatDate(p.Last))
+	}
+	return fmt.Sprintf("%s（%s 至 %s）", p.ZhLabel(), period.FormatDate(p.First), period.FormatDate(p.Last))
+}
+
+// comparisonText says which dates the 上年同期 and 上期 columns cover.
+func (x *xlsxWriter) comparisonText() string {
+	sep, colon := "　", "："
+	if x.l == LangEN {
+		sep, colon = "    ", ": "
+	}
+	text := tLastYear.in(x.l) + colon + x.periodText(x.m.SamePeriodLastYear())
+	if prev, ok := x.m.PreviousPeriod(); ok {
+		text += sep + tPrevious.in(x.l) + colon + x.periodText(prev)
+	} else {
+		text += sep + tPrevious.in(x.l) + colon + tNoPrevious.in(x.l)
+	}
+	return text
+}
+
+// titleRows adds the two title rows every sheet starts with: the title, and the period (with
+// the comparison periods when the sheet compares) and the generation time.
+func (x *xlsxWriter) titleRows(s *sheet, what text, compares bool) {
 	title := x.m.Office + " " + tReportTitle.in(x.l) + " · " + what.in(x.l)
 	if x.m.Office == "" {
 		title = tReportTitle.in(x.l) + " · " + what.in(x.l)
 	}
 	s.addWide(excelize.Cell{StyleID: x.st.title, Value: title}, 24)
-	p := x.m.Period
-	sub := fmt.Sprintf("%s：%s（%s 至 %s）    %s：%s", tPeriod.in(x.l), x.periodLabel(), period.FormatDate(p.First), period.FormatDate(p.Last),
-		tGenerated.in(x.l), x.m.GeneratedAt.Format("2006-01-02 15:04"))
+	sep, colon := "　", "："
 	if x.l == LangEN {
-		sub = fmt.Sprintf("%s: %s (%s to %s)    %s: %s", tPeriod.in(x.l), x.periodLabel(), period.FormatDate(p.First), period.FormatDate(p.Last),
-			tGenerated.in(x.l), x.m.GeneratedAt.Format("2006-01-02 15:04"))
+		sep, colon = "    ", ": "
 	}
-	s.addWide(excelize.Cell{StyleID: x.st.subtitle, Value: sub}, 18)
+	sub := tPeriod.in(x.l) + colon + x.periodText(x.m.Period)
+	if compares {
+		sub += sep + x.comparisonText()
+	}
+	sub += sep + tGenerated.in(x.l) + colon + x.m.GeneratedAt.Format("2006-01-02 15:04")
+	s.addWide(excelize.Cell{StyleID: x.st.subtitle, Value: sub}, 0)
+	s.heights[len(s.rows)] = -1 // sized when the column widths are known (flush)
 }
 
 // headerWrap is the display width from which a header label wraps onto two lines instead
@@ -314,12 +384,18 @@ func (x *xlsxWriter) header(s *sheet, labels ...text) int {
 	s.rows = append(s.rows, cells)
 	n := len(s.rows)
 	if wrapped {
-		s.heights[n] = 32
+		s.heights[n] = -1
 	}
 	return n
 }
 
-// flush streams a sheet whose setup (page, charts) is done.
+// lineHeight is the height in points of one line of 10.5pt text, with the cell's padding.
+const lineHeight = 14.5
+
+// flush streams a sheet whose setup (page, charts) is done. Text cells in the wrap, header,
+// note and subtitle styles are broken into lines that fit their column (or merged span) by
+// the rules of Chinese typesetting (wrapLines), and rows are made as tall as their lines:
+// readers such as LibreOffice do not grow streamed rows themselves.
 func (x *xlsxWriter) flush(s *sheet) error {
 	if s.printRow > 0 {
 		if err := x.f.SetDefinedName(&excelize.DefinedName{
@@ -333,11 +409,7 @@ func (x *xlsxWriter) flush(s *sheet) error {
 		return err
 	}
 	for i := 0; i < s.cols; i++ {
-		w := s.fixed[i]
-		if w == 0 {
-			w = colWidth(s.widths[i])
-		}
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+		if err := sw.SetColWidth(i+1, i+1, s.width(i)); err != nil {
 			return err
 		}
 	}
@@ -348,15 +420,17 @@ func (x *xlsxWriter) flush(s *sheet) error {
 			return err
 		}
 	}
+	spans := s.spanWidths()
 	for i, row := range s.rows {
 		if row == nil {
 			continue
 		}
+		lines := x.breakRow(s, i+1, row, spans)
 		var opts []excelize.RowOpts
-		if h, ok := s.heights[i+1]; ok {
-			opts = append(opts, excelize.RowOpts{Height: h})
-		} else if h := x.wrappedHeight(s, row); h > 0 {
-			opts = append(opts, excelize.RowOpts{Height: h})
+		if h, ok := s.heights[i+1]; ok && h > 0 {
+			opts = append(opts, excelize.RowOpts{Height: max(h, lineHeight*float64(lines)+4)})
+		} else if lines > 1 || ok {
+			opts = append(opts, excelize.RowOpts{Height: lineHeight*float64(lines) + 4})
 		}
 		if err := sw.SetRow(cellName(1, i+1), row, opts...); err != nil {
 			return err
@@ -370,54 +444,69 @@ func (x *xlsxWriter) flush(s *sheet) error {
 	return sw.Flush()
 }
 
-// wrappedHeight is the row height that shows every line of the row's wrapped text cells
-// (0 when one line fits): readers such as LibreOffice do not grow streamed rows themselves,
-// so wrapped text would overlap the next row.
-func (x *xlsxWriter) wrappedHeight(s *sheet, row []any) float64 {
-	const lineHeight = 15.0
+// spanWidths maps the first cell of each merged range to the width of the whole range.
+func (s *sheet) spanWidths() map[string]float64 {
+	out := map[string]float64{}
+	for _, mg := range s.merges {
+		c1, r1, _ := excelize.CellNameToCoordinates(mg[0])
+		c2, _, _ := excelize.CellNameToCoordinates(mg[1])
+		w := 0.0
+		for c := c1; c <= c2; c++ {
+			if c-1 < s.cols {
+				w += s.width(c - 1)
+			} else {
+				w += 9 // an unused column keeps Excel's default width (8.43 + padding)
+			}
+		}
+		out[cellName(c1, r1)] = w
+	}
+	return out
+}
+
+// breakRow breaks the text of the row's wrapping cells into lines that fit their width and
+// returns the number of lines of the tallest cell.
+func (x *xlsxWriter) breakRow(s *sheet, rowNum int, row []any, spans map[string]float64) int {
 	lines := 1
 	for i, c := range row {
 		cell, ok := c.(excelize.Cell)
-		if !ok || cell.StyleID != x.st.wrap || i >= s.cols {
-			continue
-		}
-		text, ok := cell.Value.(string)
 		if !ok {
 			continue
 		}
-		w := s.fixed[i]
-		if w == 0 {
-			w = colWidth(s.widths[i])
-		}
-		usable := w - 1 // a column of width w holds about w digits of the default font
-		if usable < 1 {
+		text, ok := cell.Value.(string)
+		if !ok || !(cell.StyleID == x.st.wrap || cell.StyleID == x.st.header || cell.StyleID == x.st.note || cell.StyleID == x.st.subtitle) {
 			continue
 		}
-		n := 0
-		for _, part := range strings.Split(text, "\n") {
-			n += max(1, int(math.Ceil(cjkWidth(part)/usable)))
+		w, spanned := spans[cellName(i+1, rowNum)]
+		if !spanned {
+			if i >= s.cols {
+				continue
+			}
+			w = s.width(i)
 		}
-		lines = max(lines, n)
+		usable := w - 2 // the cell's padding
+		if cell.StyleID == x.st.note || cell.StyleID == x.st.subtitle {
+			usable = usable * fontSize / 9 // smaller type: more characters per line
+		}
+		parts := wrapLines(text, usable)
+		if cell.StyleID == x.st.header && len(parts) > 1 {
+			parts = balancedLines(text, usable, len(parts))
+		}
+		cell.Value = strings.Join(parts, "\n")
+		row[i] = cell
+		lines = max(lines, len(parts))
 	}
-	if lines <= 1 {
-		return 0
-	}
-	return lineHeight * float64(lines)
+	return lines
 }
 
-// cjkWidth estimates text width in digit widths: a CJK character is about 1.8 digits wide in
-// the fonts Excel and WPS use for Chinese (等线, 宋体), a little narrower in LibreOffice.
-func cjkWidth(s string) float64 {
-	w := 0.0
-	for _, r := range s {
-		switch textwidth.Rune(r) {
-		case 2:
-			w += 1.8
-		case 1:
-			w++
+// balancedLines breaks text into n lines of about equal width (a header of two lines reads
+// "承诺时限内 / 办结率", not "承诺时限内办结 / 率").
+func balancedLines(text string, max float64, n int) []string {
+	for w := math.Ceil(tokenWidth(text) / float64(n)); w < max; w++ {
+		if lines := wrapLines(text, w); len(lines) <= n {
+			return lines
 		}
 	}
-	return w
+	return wrapLines(text, max)
 }
 
 func quoteSheet(name string) string { return "'" + strings.ReplaceAll(name, "'", "''") + "'" }
@@ -425,9 +514,11 @@ func quoteSheet(name string) string { return "'" + strings.ReplaceAll(name, "'",
 // ---- cell helpers -------------------------------------------------------------------
 
 func (x *xlsxWriter) txt(v string) excelize.Cell { return excelize.Cell{StyleID: x.st.text, Value: v} }
-func (x *xlsxWriter) num(v int64) excelize.Cell  { return excelize.Cell{StyleID: x.st.int, Value: v} }
+func (x *xlsxWriter) num(v int64) excelize.Cell {
+	return excelize.Cell{StyleID: x.st.val[figures.Count], Value: v}
+}
 
-// val is a nullable figure in the style of its kind; nil is an empty bordered cell.
+// val is a nullable figure in a style; nil is an empty bordered cell.
 func (x *xlsxWriter) val(v *float64, style int) excelize.Cell {
 	if v == nil {
 		return excelize.Cell{StyleID: style}
@@ -435,26 +526,25 @@ func (x *xlsxWriter) val(v *float64, style int) excelize.Cell {
 	return excelize.Cell{StyleID: style, Value: *v}
 }
 
-func (x *xlsxWriter) kindStyle(k Kind) int {
-	switch k {
-	case KindRatio:
-		return x.st.pct
-	case KindHours:
-		return x.st.hours
-	case KindDecimal:
-		return x.st.dec
-	case KindGrowth:
-		return x.st.growth
+// kindVal is a figure in the style of its unit; counts are written as integers so that they
+// read back as ints.
+func (x *xlsxWriter) kindVal(v *float64, k Kind) excelize.Cell {
+	switch {
+	case v != nil && k == KindCount && *v == math.Trunc(*v) && math.Abs(*v) < 1e15:
+		return excelize.Cell{StyleID: x.st.val[figures.Count], Value: int64(*v)}
+	case k == KindGrowth: // signed: stored at the precision it shows, never "-0.0%"
+		return x.cmpVal(v, figures.Growth, x.st.val[k])
 	}
-	return x.st.int
+	return x.val(v, x.st.val[k])
 }
 
-// countVal writes counts as integers so that they read back as ints.
-func (x *xlsxWriter) kindVal(v *float64, k Kind) excelize.Cell {
-	if v != nil && k == KindCount && *v == math.Trunc(*v) && math.Abs(*v) < 1e15 {
-		return excelize.Cell{StyleID: x.st.int, Value: int64(*v)}
+// cmpVal is a comparison or growth figure (a signed number) stored at the precision it shows
+// (figures.Round): Excel never shows "-0.0%" or "-0.0个百分点" for a change that rounds to 0.
+func (x *xlsxWriter) cmpVal(v *float64, u figures.Unit, style int) excelize.Cell {
+	if v == nil {
+		return excelize.Cell{StyleID: style}
 	}
-	return x.val(v, x.kindStyle(k))
+	return excelize.Cell{StyleID: style, Value: figures.Round(u, *v)}
 }
 
 // excelDate is the Excel serial number of t's wall-clock date and time (1900 date system).
@@ -476,6 +566,4 @@ func sumCell(col, from, to int, value any, style int) excelize.Cell {
 }
 
 // axisFont is the chart axis label font: dark enough to print.
-var axisFont = excelize.Font{Color: "404040", Size: 9}
-
-// ---- sheets ---------------------------------------------------------------------------
+var axisFont = excelize.Font{Family: cellFont, Color: "404040", Size: 9}

@@ -21,6 +21,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/caseload/caseload/pipeline/kpi"
+	"github.com/caseload/caseload/reports/figures"
+	"github.com/caseload/caseload/reports/internal/fixture"
 )
 
 func writeWorkbook(t testing.TB, m *Model, opt XLSXOptions) []byte {
@@ -83,7 +85,7 @@ func TestWorkbookStructure(t *testing.T) {
 				t.Errorf("subtitle %q lacks the period label", v)
 			}
 			if c.lang == LangZH {
-				for i, want := range []string{"指标", "本期", "上年同期", "同比", "上期", "环比", "口径说明"} {
+				for i, want := range []string{"指标", "计量单位", "本期", "上年同期", "同比", "上期", "环比", "口径说明"} {
 					cell := cellName(i+1, 3)
 					if v, _ := f.GetCellValue(sum, cell); v != want {
 						t.Errorf("summary header %s = %q, want %q", cell, v, want)
@@ -94,7 +96,7 @@ func TestWorkbookStructure(t *testing.T) {
 			keys := kpi.Keys()
 			for i, key := range keys {
 				row := 4 + i
-				raw, _ := f.GetCellValue(sum, fmt.Sprintf("B%d", row), excelize.Options{RawCellValue: true})
+				raw, _ := f.GetCellValue(sum, fmt.Sprintf("C%d", row), excelize.Options{RawCellValue: true})
 				want := m.Current.KPIs[key]
 				if want == nil {
 					if raw != "" {
@@ -103,16 +105,19 @@ func TestWorkbookStructure(t *testing.T) {
 					continue
 				}
 				got, err := strconv.ParseFloat(raw, 64)
+				if KindOf(key) == KindGrowth { // a signed figure is stored at the precision it shows
+					want = rounded(figures.Growth, want)
+				}
 				if err != nil || math.Abs(got-*want) > 1e-12 {
 					t.Errorf("%s: cell %q, want %v", key, raw, *want)
 				}
 				switch KindOf(key) {
 				case KindRatio, KindGrowth:
-					if nf := numFmt(t, f, sum, fmt.Sprintf("B%d", row)); nf != "0.0%" && nf != "+0.0%;-0.0%;0.0%" {
+					if nf := numFmt(t, f, sum, fmt.Sprintf("C%d", row)); nf != "0.0%" && nf != "+0.0%;-0.0%;0.0%" {
 						t.Errorf("%s: number format %q", key, nf)
 					}
 				case KindCount:
-					if nf := numFmt(t, f, sum, fmt.Sprintf("B%d", row)); nf != "builtin:3" {
+					if nf := numFmt(t, f, sum, fmt.Sprintf("C%d", row)); nf != "#,##0" {
 						t.Errorf("%s: number format %q, want #,##0", key, nf)
 					}
 				}
@@ -190,8 +195,6 @@ func TestWorkbookStructure(t *testing.T) {
 		})
 	}
 }
-
-var pdfPage = regexp.MustCompile(`/Type\s*/Page[^s]`)
 
 func zipFiles(t *testing.T, b []byte, prefix string) map[string]string {
 	t.Helper()
@@ -303,14 +306,14 @@ import json, sys, openpyxl
 wb = openpyxl.load_workbook(sys.argv[1], data_only=True)
 out = {"sheets": wb.sheetnames, "summary": [], "items": [], "charts": {}, "formats": {}, "dates": {}}
 ws = wb["汇总"]
-for r in ws.iter_rows(min_row=4, max_row=3+int(sys.argv[2]), max_col=7, values_only=True):
-    out["summary"].append(list(r[:6]))
+for r in ws.iter_rows(min_row=4, max_row=3+int(sys.argv[2]), max_col=8, values_only=True):
+    out["summary"].append([r[0]] + list(r[2:7]))
 ws = wb["分事项"]
 for r in ws.iter_rows(min_row=4, max_row=4+int(sys.argv[3]), max_col=12, values_only=True):
     out["items"].append(list(r))
 for name in wb.sheetnames:
     out["charts"][name] = len(wb[name]._charts)
-out["formats"]["ratio"] = wb["汇总"]["B11"].number_format  # instant_items_ratio
+out["formats"]["ratio"] = wb["汇总"]["C11"].number_format  # instant_items_ratio
 out["formats"]["items_ratio"] = wb["分事项"]["H4"].number_format
 out["dates"]["month"] = wb["月度趋势"]["A4"].is_date
 out["dates"]["first_day"] = wb["数据质量"]["B4"].is_date
@@ -352,11 +355,19 @@ print(json.dumps(out, default=str))
 		if row[0] != r.Name {
 			t.Errorf("summary row %d name %v, want %s", i, row[0], r.Name)
 		}
-		eq(r.Key+" current", row[1], r.Current)
+		cmp := figures.Growth
+		if r.Kind == KindRatio {
+			cmp = figures.Points
+		}
+		cur := r.Current
+		if r.Kind == KindGrowth {
+			cur = rounded(figures.Growth, cur)
+		}
+		eq(r.Key+" current", row[1], cur)
 		eq(r.Key+" last year", row[2], r.LastYear)
-		eq(r.Key+" yoy", row[3], r.YoY)
+		eq(r.Key+" yoy", row[3], rounded(cmp, r.YoY))
 		eq(r.Key+" previous", row[4], r.Previous)
-		eq(r.Key+" mom", row[5], r.MoM)
+		eq(r.Key+" mom", row[5], rounded(cmp, r.MoM))
 	}
 	fl := func(n int64) *float64 { v := float64(n); return &v }
 	for i, it := range m.Current.ByItem {
@@ -369,12 +380,12 @@ print(json.dumps(out, default=str))
 		eq(it.ItemCode+" same day", row[7], it.SameDayRatio)
 		eq(it.ItemCode+" on time", row[8], it.OnTimeRatio)
 		eq(it.ItemCode+" last year", row[10], fl(it.ReceivedSamePeriodLastYear))
-		eq(it.ItemCode+" yoy", row[11], it.ReceivedYoYGrowth)
+		eq(it.ItemCode+" yoy", row[11], rounded(figures.Growth, it.ReceivedYoYGrowth))
 	}
 	totals := got.Items[len(m.Current.ByItem)]
 	eq("total received", totals[3], m.Current.KPIs["received"])
 	eq("total completed", totals[4], m.Current.KPIs["completed"])
-	eq("total yoy", totals[11], m.Current.KPIs["received_yoy_growth"])
+	eq("total yoy", totals[11], rounded(figures.Growth, m.Current.KPIs["received_yoy_growth"]))
 	if got.Charts["月度趋势"] != 1 || got.Charts["办理渠道"] != 1 {
 		t.Errorf("charts as openpyxl sees them: %v", got.Charts)
 	}
@@ -391,39 +402,115 @@ print(json.dumps(out, default=str))
 	}
 }
 
-// TestWorkbookLibreOffice converts the workbook to PDF with LibreOffice headless: it must
-// open (no repair) and print.
-func TestWorkbookLibreOffice(t *testing.T) {
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		if soffice, err = exec.LookPath("libreoffice"); err != nil {
-			t.Skip("libreoffice not found")
-		}
+// rounded is a comparison as a cell stores it (at the precision it shows).
+func rounded(u figures.Unit, v *float64) *float64 {
+	if v == nil {
+		return nil
 	}
-	dir := t.TempDir()
+	r := figures.Round(u, *v)
+	return &r
+}
+
+// TestWorkbookCellsOpenpyxl reads every cell of the Chinese and English workbooks with
+// openpyxl: every numeric cell has a number format (not General), every cell's font is the
+// CJK font, comparisons are stored at the precision they show (no "-0.0个百分点"), and the
+// Chinese workbook has no English definitions, no SQL file paths and no line that starts
+// with a closing punctuation mark (a lone "。").
+func TestWorkbookCellsOpenpyxl(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import openpyxl").Run(); err != nil {
+		t.Skip("python3-openpyxl not found (Debian package python3-openpyxl)")
+	}
 	for _, l := range []Lang{LangZH, LangEN} {
-		path := filepath.Join(dir, "report-"+string(l)+".xlsx")
-		if err := os.WriteFile(path, writeWorkbook(t, monthModel(t, l), XLSXOptions{Details: sliceDetails(100, -1)}), 0o644); err != nil {
+		m := monthModel(t, l)
+		// a ratio that moved by 0.04 points, a growth of -0.04%: both show as flat
+		ly := *m.LastYear
+		ly.KPIs = kpi.Values{}
+		for k, v := range m.LastYear.KPIs {
+			ly.KPIs[k] = v
+		}
+		ly.KPIs["on_time_ratio"] = fixture.F(*m.Current.KPIs["on_time_ratio"] + 0.0004)
+		m2, err := New(Inputs{Lang: l, Office: m.Office, Timezone: m.Timezone, GeneratedAt: m.GeneratedAt, Current: m.Current,
+			LastYear: &ly, Previous: m.Previous, Definitions: m.Definitions, Quality: testQuality(), Unit: "宗"})
+		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
-			"--convert-to", "pdf", "--outdir", dir, path)
-		out, err := cmd.CombinedOutput()
-		cancel()
+		path := filepath.Join(t.TempDir(), "r.xlsx")
+		if err := os.WriteFile(path, writeWorkbook(t, m2, XLSXOptions{Details: sliceDetails(30, -1)}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		script := `
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+out = {"general": [], "fonts": [], "strings": [], "numbers": []}
+for ws in wb.worksheets:
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value is None:
+                continue
+            where = ws.title + "!" + c.coordinate
+            if c.font is None or c.font.name != "等线":
+                out["fonts"].append([where, c.font.name if c.font else None])
+            if isinstance(c.value, (int, float)) and not isinstance(c.value, bool):
+                if c.number_format == "General":
+                    out["general"].append([where, c.value])
+                out["numbers"].append([where, c.number_format, c.value])
+            elif isinstance(c.value, str):
+                out["strings"].append([where, c.value])
+print(json.dumps(out, ensure_ascii=False))
+`
+		outb, err := exec.Command(py, "-c", script, path).CombinedOutput()
 		if err != nil {
-			t.Fatalf("soffice: %v\n%s", err, out)
+			t.Fatalf("openpyxl: %v\n%s", err, outb)
 		}
-		pdf, err := os.ReadFile(strings.TrimSuffix(path, ".xlsx") + ".pdf")
-		if err != nil {
-			t.Fatalf("no PDF: %v\n%s", err, out)
+		var got struct {
+			General, Fonts, Strings, Numbers [][]any
 		}
-		if !bytes.HasPrefix(pdf, []byte("%PDF")) || len(pdf) < 10_000 {
-			t.Errorf("PDF of %d bytes", len(pdf))
+		if err := json.Unmarshal(outb, &got); err != nil {
+			t.Fatalf("%v\n%s", err, outb)
 		}
-		// one page or more per sheet
-		if n := len(pdfPage.FindAll(pdf, -1)); n < 8 {
-			t.Errorf("PDF has %d pages, want at least 8", n)
+		if len(got.General) > 0 {
+			t.Errorf("%s: numeric cells with the General format: %v", l, got.General)
+		}
+		if len(got.Fonts) > 0 {
+			t.Errorf("%s: cells without the CJK font: %v", l, got.Fonts[:min(5, len(got.Fonts))])
+		}
+		for _, n := range got.Numbers {
+			format, v := n[1].(string), n[2].(float64)
+			if strings.HasPrefix(format, "+0.0%") && v != figures.Round(figures.Growth, v) ||
+				strings.Contains(format, "个百分点") && v != figures.Round(figures.Points, v) {
+				t.Errorf("%s: comparison %s = %v not stored at its shown precision", l, n[0], v)
+			}
+		}
+		if v := cellValue(got.Numbers, "汇总!E13", "Summary!E13"); v != 0.0 {
+			t.Errorf("%s: on-time ratio change of 0.04 points stored as %v, want 0 (shown 0.0个百分点)", l, v)
+		}
+		latin := regexp.MustCompile(`[A-Za-z]{3,}`)
+		for _, sv := range got.Strings {
+			where, text := sv[0].(string), sv[1].(string)
+			lines := strings.Split(text, "\n")
+			for _, line := range lines[1:] {
+				if r := []rune(line); len(r) > 0 && strings.ContainsRune(noLineStart, r[0]) {
+					t.Errorf("%s: %s has a line starting with %q: %q", l, where, r[0], text)
+				}
+			}
+			if l == LangZH && strings.Contains(text, "sql/") {
+				t.Errorf("%s: SQL path in the Chinese workbook: %q", where, text)
+			}
+			if l == LangZH && strings.HasPrefix(where, "指标说明!") && latin.MatchString(text) {
+				t.Errorf("%s: English in the Chinese definitions: %q", where, text)
+			}
 		}
 	}
+}
+
+func cellValue(cells [][]any, names ...string) any {
+	for _, c := range cells {
+		for _, n := range names {
+			if c[0] == n {
+				return c[2]
+			}
+		}
+	}
+	return "missing"
 }

@@ -16,11 +16,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/caseload/caseload/pipeline/schedule"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports/figures"
 )
 
 // FileName is the name commands look for in the working directory.
@@ -60,10 +62,36 @@ type Quality struct {
 	MaxRejectRatio float64 // 0..1; default 1 (never fails)
 }
 
-// Reports holds report output settings.
+// Reports holds report output settings and the office's wording of its figures.
 type Reports struct {
 	Out      string // output directory (absolute); default <dir>/reports
 	NameTmpl string // file name pattern without extension; default "report-{period}"
+	// Unit is the one count word for cases in every report, brief and message (宗, 件, 个);
+	// default figures.DefaultUnit (宗).
+	Unit string
+	// Since is when the office's records begin: the start every 累计 figure is quoted from
+	// ("2017年以来"). Zero: the year of the first case in the warehouse.
+	Since     figures.Since
+	SinceLine int // the line of reports.since (0 when not given)
+	// FocusItems are item codes the news brief always mentions (e.g. the "三侨生" item), in
+	// the order given. Codes are checked against the catalogue at report time
+	// (UnknownFocusItem), because the catalogue is data, loaded on every pull.
+	FocusItems []FocusItem
+}
+
+// FocusItem is one entry of reports.focus_items and the line it is on.
+type FocusItem struct {
+	Code string
+	Line int
+}
+
+// FocusCodes returns the focus item codes in order.
+func (r Reports) FocusCodes() []string {
+	var out []string
+	for _, f := range r.FocusItems {
+		out = append(out, f.Code)
+	}
+	return out
 }
 
 // Source is one configured input.
@@ -321,24 +349,10 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 			}
 		}
 	}
-	c.Reports = Reports{Out: filepath.Join(c.Dir, "reports"), NameTmpl: "report-{period}"}
+	c.Reports = Reports{Out: filepath.Join(c.Dir, "reports"), NameTmpl: "report-{period}", Unit: figures.DefaultUnit}
 	if n := vals["reports"]; n != nil {
-		rv, _, err := p.mapping(n, "reports", []string{"out", "name"})
-		if err != nil {
+		if err := p.reports(c, n); err != nil {
 			return err
-		}
-		if m := rv["out"]; m != nil {
-			if c.Reports.Out, err = p.path(m, "reports.out", c.Dir); err != nil {
-				return err
-			}
-		}
-		if m := rv["name"]; m != nil {
-			if c.Reports.NameTmpl, err = p.str(m, "reports.name"); err != nil {
-				return err
-			}
-			if !strings.Contains(c.Reports.NameTmpl, "{period}") || strings.ContainsAny(c.Reports.NameTmpl, `/\`) {
-				return p.errf(m, "reports.name", "expected a file name pattern containing {period} and no directory, e.g. report-{period}")
-			}
 		}
 	}
 	if n := vals["sources"]; n != nil {
@@ -361,6 +375,90 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 		}
 	}
 	return nil
+}
+
+var reportKeys = []string{"out", "name", "unit", "since", "focus_items"}
+
+func (p *parser) reports(c *Config, n *yaml.Node) error {
+	rv, _, err := p.mapping(n, "reports", reportKeys)
+	if err != nil {
+		return err
+	}
+	if m := rv["out"]; m != nil {
+		if c.Reports.Out, err = p.path(m, "reports.out", c.Dir); err != nil {
+			return err
+		}
+	}
+	if m := rv["name"]; m != nil {
+		if c.Reports.NameTmpl, err = p.str(m, "reports.name"); err != nil {
+			return err
+		}
+		if !strings.Contains(c.Reports.NameTmpl, "{period}") || strings.ContainsAny(c.Reports.NameTmpl, `/\`) {
+			return p.errf(m, "reports.name", "expected a file name pattern containing {period} and no directory, e.g. report-{period}")
+		}
+	}
+	if m := rv["unit"]; m != nil {
+		if c.Reports.Unit, err = p.str(m, "reports.unit"); err != nil {
+			return err
+		}
+		if !validUnit(c.Reports.Unit) {
+			return p.errf(m, "reports.unit", "%q is not a count word for cases; expected one or two characters such as 宗, 件 or 个", c.Reports.Unit)
+		}
+	}
+	if m := rv["since"]; m != nil {
+		s, err := p.str(m, "reports.since")
+		if err != nil {
+			return err
+		}
+		if c.Reports.Since, err = figures.ParseSince(s); err != nil {
+			return p.errf(m, "reports.since", "%v: when the office's records begin (累计 figures are quoted from it)", err)
+		}
+		c.Reports.SinceLine = m.Line
+	}
+	if m := rv["focus_items"]; m != nil {
+		if m.Kind != yaml.SequenceNode {
+			return p.errf(m, "reports.focus_items", "expected a list of item codes, e.g. [QB02]")
+		}
+		seen := map[string]bool{}
+		for _, e := range m.Content {
+			code, err := p.str(e, "reports.focus_items")
+			if err != nil {
+				return err
+			}
+			if code == "" || seen[code] {
+				return p.errf(e, "reports.focus_items", "expected distinct, non-empty item codes, e.g. [QB02]")
+			}
+			seen[code] = true
+			c.Reports.FocusItems = append(c.Reports.FocusItems, FocusItem{Code: code, Line: e.Line})
+		}
+	}
+	return nil
+}
+
+// validUnit accepts a count word of one or two characters, none of them a digit, space or
+// punctuation.
+func validUnit(s string) bool {
+	n := 0
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+		n++
+	}
+	return n >= 1 && n <= 2
+}
+
+// UnknownFocusItem is the error for a reports.focus_items code that is not in the item
+// catalogue (known): it names the file, the line and the key.
+func (c *Config) UnknownFocusItem(code string, known []string) error {
+	line := 0
+	for _, f := range c.Reports.FocusItems {
+		if f.Code == code {
+			line = f.Line
+		}
+	}
+	return &Error{File: c.Path, Line: line, Key: "reports.focus_items",
+		Msg: fmt.Sprintf("%q is not an item code of the catalogue (%s)", code, strings.Join(known, ", "))}
 }
 
 var sourceKeys = []string{"name", "path", "encoding", "format", "sheet", "columns"}

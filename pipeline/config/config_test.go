@@ -48,11 +48,44 @@ func TestErrorsNameFileLineKey(t *testing.T) {
 		{"office: x\nitems: i.csv\njobs:\n  - name: m\n    schedule: \"0 0 30 2 *\"\n    steps: [pull]\n", `x.yaml:5: jobs[0].schedule: "0 0 30 2 *" never fires: none of the months it names has that day of the month`},
 		{"office: \"\"\nitems: i.csv\n", `office: must not be empty`},
 		{"", `the file is empty`},
+		{"office: x\nitems: i.csv\nreports:\n  unit: 12\n", `x.yaml:4: reports.unit: "12" is not a count word`},
+		{"office: x\nitems: i.csv\nreports:\n  unit: 宗 件\n", `reports.unit: "宗 件" is not a count word`},
+		{"office: x\nitems: i.csv\nreports:\n  since: 2017-13\n", `x.yaml:4: reports.since: "2017-13" is not a year, month or date`},
+		{"office: x\nitems: i.csv\nreports:\n  focus_items: QB02\n", `x.yaml:4: reports.focus_items: expected a list of item codes`},
+		{"office: x\nitems: i.csv\nreports:\n  focus_items: [QB02, QB02]\n", `reports.focus_items: expected distinct`},
+		{"office: x\nitems: i.csv\nreports:\n  units: 宗\n", `x.yaml:4: reports.units: unknown key; expected one of: out, name, unit, since, focus_items`},
 	} {
 		_, err := Parse("/p/x.yaml", []byte(c.yaml))
 		var ce *Error
 		if err == nil || !errors.As(err, &ce) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %v, want %q", c.yaml, err, c.want)
+		}
+	}
+}
+
+func TestReportsKeys(t *testing.T) {
+	c, err := Parse("/p/caseload.yaml", []byte("office: x\nitems: i.csv\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Reports.Unit != "宗" || !c.Reports.Since.IsZero() || len(c.Reports.FocusItems) != 0 {
+		t.Errorf("defaults: %+v", c.Reports)
+	}
+	c, err = Parse("/p/caseload.yaml", []byte("office: x\nitems: i.csv\nreports:\n  unit: 件\n  since: 2017\n  focus_items:\n    - QB02\n    - QB05\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Reports.Unit != "件" || c.Reports.Since.String() != "2017" || strings.Join(c.Reports.FocusCodes(), ",") != "QB02,QB05" {
+		t.Errorf("reports: %+v", c.Reports)
+	}
+	err = c.UnknownFocusItem("QB05", []string{"QB01", "QB02"})
+	if err == nil || err.Error() != `/p/caseload.yaml:8: reports.focus_items: "QB05" is not an item code of the catalogue (QB01, QB02)` {
+		t.Errorf("unknown focus item: %v", err)
+	}
+	for _, since := range []string{"2017-03", "2017-03-01", "\"2017-03-01\""} {
+		c, err := Parse("/p/caseload.yaml", []byte("office: x\nitems: i.csv\nreports:\n  since: "+since+"\n"))
+		if err != nil || c.Reports.Since.String() != strings.Trim(since, `"`) {
+			t.Errorf("since %s: %v %v", since, err, c)
 		}
 	}
 }

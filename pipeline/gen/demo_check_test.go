@@ -1,6 +1,6 @@
 package gen
 
-// An independent checker for the demo dataset: it reads the files WriteDemo wrote the
+// An independent checker for the demo dataset: it reads the files WriteDemoData wrote the
 // way a user's tool would (GB18030 decoded in Go, the XLSX with excelize), validates
 // and de-duplicates the rows as §4.2 says, loads the accepted latest versions into an
 // in-memory DuckDB and computes the §1 figures with the §5 definitions in SQL. It shares
@@ -514,7 +514,7 @@ func checkDemo(t *testing.T, dir string) demoFigures {
 
 func TestDemoFigures(t *testing.T) {
 	dir := t.TempDir()
-	files, err := WriteDemo(context.Background(), dir)
+	files, err := WriteDemoData(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +528,7 @@ func TestDemoFigures(t *testing.T) {
 			continue
 		}
 		if fig.rowsPerFile[name] != f.Rows {
-			t.Errorf("%s: %d rows read, WriteDemo said %d", name, fig.rowsPerFile[name], f.Rows)
+			t.Errorf("%s: %d rows read, WriteDemoData said %d", name, fig.rowsPerFile[name], f.Rows)
 		}
 		total += f.Rows
 	}

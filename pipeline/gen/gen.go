@@ -6,8 +6,9 @@
 //
 // Generate streams cases in received order without holding them in memory, so
 // ten million cases cost no more memory than ten. WriteFile writes them as CSV,
-// NDJSON, Parquet or XLSX. WriteDemo writes the reference office's demo project,
-// whose figures are the ones quoted in §1 of the spec.
+// NDJSON, Parquet or XLSX. WriteDemoData writes the reference office's demo dataset, whose
+// figures are the ones quoted in §1 of the spec (the demo project around it is
+// pipeline/demo).
 package gen
 
 import (

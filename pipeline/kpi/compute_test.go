@@ -2,13 +2,16 @@ package kpi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports/figures"
 )
 
 // TestFixtureData checks the fixture landed as the expectations assume (local dates,
@@ -307,17 +310,53 @@ func TestHeadline(t *testing.T) {
 	f := newFixture(t, testdata("fixture", "items.csv"), fixtureFiles()...)
 	asOf := f.compute(t, "2012-01-01..2022-10-31")
 	ytd := f.compute(t, "ytd:2022-10")
-	lines := Headline(asOf, ytd, "QB02")
+	lines := Headline(asOf, ytd, HeadlineOptions{Item: "QB02", Since: figures.SinceYear(2012)})
 	want := []string{
-		"截至2022年10月31日，累计审批办件15件。",
+		"截至2022年10月31日，2012年以来累计审批涉侨业务15宗。",
 		"即办事项2项（共4项），即办率50.0%。",
-		"“三侨生”身份认定：2022年1—10月受理3件，同比增长50.0%（上年同期2件）。",
-		"历史积案4件，已化解3件，化解率75.0%；其中积压十年以上的2件。",
+		"“三侨生”身份认定：2022年1—10月受理3宗，同比增长50.0%（上年同期2宗）。",
+		"历史积案4宗，已化解3宗，化解率75.0%；其中积压十年以上的2宗。",
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Headline\n got %q\nwant %q", lines, want)
 	}
-	if got := Headline(asOf, ytd, ""); !strings.Contains(strings.Join(got, "\n"), "华侨身份证明") {
+	// the count word is the office's (reports.unit), in every line
+	if got := strings.Join(Headline(asOf, ytd, HeadlineOptions{Item: "QB02", Unit: "件"}), "\n"); strings.Contains(got, "宗") || !strings.Contains(got, "累计审批涉侨业务15件") {
+		t.Errorf("unit 件: %q", got)
+	}
+	if got := Headline(asOf, ytd, HeadlineOptions{}); !strings.Contains(strings.Join(got, "\n"), "华侨身份证明") {
 		t.Errorf("largest growth (QB01, +500%%) expected: %q", got)
+	}
+}
+
+// TestResultJSONKeys: the §7.1 document has every field of Result (MarshalJSON lists them by
+// hand) and the period object keeps label, kind, first_day, last_day and adds the comparison
+// periods.
+func TestResultJSONKeys(t *testing.T) {
+	p, _ := period.Parse("ytd:2022-10")
+	b, err := json.Marshal(Result{Period: p, KPIs: Values{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	rt := reflect.TypeOf(Result{})
+	for i := 0; i < rt.NumField(); i++ {
+		tag := strings.Split(rt.Field(i).Tag.Get("json"), ",")[0]
+		if _, ok := doc[tag]; !ok {
+			t.Errorf("the JSON document lacks %q", tag)
+		}
+	}
+	if len(doc) != rt.NumField() {
+		t.Errorf("%d keys for %d fields", len(doc), rt.NumField())
+	}
+	var per map[string]any
+	json.Unmarshal(doc["period"], &per)
+	want := map[string]any{"label": "ytd:2022-10", "kind": "ytd", "first_day": "2022-01-01", "last_day": "2022-10-31", "previous_period": nil,
+		"same_period_last_year": map[string]any{"label": "ytd:2021-10", "kind": "ytd", "first_day": "2021-01-01", "last_day": "2021-10-31"}}
+	if !reflect.DeepEqual(per, want) {
+		t.Errorf("period object %v", per)
 	}
 }

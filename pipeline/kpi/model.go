@@ -122,6 +122,47 @@ type Result struct {
 	Data      DataInfo      `json:"data"`
 }
 
+// MarshalJSON writes the §7.1 document. The period object carries, besides label, kind,
+// first_day and last_day, the periods the comparisons are made against:
+// "same_period_last_year" (the 同比 base) and "previous_period" (the 环比 base; null for
+// ytd: periods), each {label, kind, first_day, last_day}.
+func (r Result) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Office    string       `json:"office"`
+		Timezone  string       `json:"timezone"`
+		Period    periodDoc    `json:"period"`
+		KPIs      Values       `json:"kpis"`
+		ByItem    []ItemRow    `json:"by_item"`
+		ByChannel []ChannelRow `json:"by_channel"`
+		Monthly   []MonthRow   `json:"monthly"`
+		Backlog   []BacklogRow `json:"backlog_by_since_year"`
+		Data      DataInfo     `json:"data"`
+	}{r.Office, r.Timezone, newPeriodDoc(r.Period), r.KPIs, r.ByItem, r.ByChannel, r.Monthly, r.Backlog, r.Data})
+}
+
+// periodDoc is the period object of the §7.1 document.
+type periodDoc struct {
+	Label              string         `json:"label"`
+	Kind               period.Kind    `json:"kind"`
+	FirstDay           string         `json:"first_day"`
+	LastDay            string         `json:"last_day"`
+	SamePeriodLastYear *period.Period `json:"same_period_last_year"`
+	PreviousPeriod     *period.Period `json:"previous_period"`
+}
+
+func newPeriodDoc(p period.Period) periodDoc {
+	d := periodDoc{Label: p.Label, Kind: p.Kind, FirstDay: period.FormatDate(p.First), LastDay: period.FormatDate(p.Last)}
+	if p.IsZero() {
+		return d
+	}
+	ly := p.SameLastYear()
+	d.SamePeriodLastYear = &ly
+	if prev, ok := p.Previous(); ok {
+		d.PreviousPeriod = &prev
+	}
+	return d
+}
+
 // Definition is one figure's definition, parsed from the header comment of its .sql file.
 type Definition struct {
 	Key    string `json:"key"`

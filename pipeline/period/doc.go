@@ -19,6 +19,7 @@
 //	2022-01..2022-10         month range  whole months, inclusive; one month (2022-10..2022-10) is allowed
 //	2022-01-01..2022-10-31   day range    inclusive; one day (2022-10-31..2022-10-31) is allowed
 //	ytd:2022-10              year to date 2022-01-01 .. 2022-10-31
+//	2022-10-31               one day      the day range 2022-10-31..2022-10-31 (its label)
 //
 // Months and days are always two digits, years four digits in 1900..2999.
 // Leading/trailing spaces, and spaces around ".." and after "ytd:", are ignored.

@@ -11,7 +11,7 @@ import (
 // ParseError message and can be used in help text.
 const AcceptedForms = "accepted forms: 2022-10 (month), 2022-Q3 (quarter), 2022-H1 (half), 2022 (year), 2022-10-31 (day), " +
 	"2022-01..2022-10 (month range), 2022-01-01..2022-10-31 (day range), ytd:2022-10 (year to date); " +
-	"jobs also accept previous-month, previous-quarter, previous-half, previous-year, year-to-date, month-to-date"
+	"kpi, report and jobs also accept previous-month, previous-quarter, previous-half, previous-year, year-to-date, month-to-date"
 
 // Relative rules accepted by Resolve.
 const (

@@ -62,6 +62,7 @@ func TestParse(t *testing.T) {
 		{"2024-02-29..2024-02-29", "2024-02-29..2024-02-29", DayRange, "2024-02-29", "2024-02-29", 1},
 		{"2023-03-01..2024-02-29", "2023-03-01..2024-02-29", DayRange, "2023-03-01", "2024-02-29", 366},
 		{"ytd:2022-10", "ytd:2022-10", YTD, "2022-01-01", "2022-10-31", 304},
+		{"2024-01-15", "2024-01-15..2024-01-15", DayRange, "2024-01-15", "2024-01-15", 1},
 		{"YTD:2024-02", "ytd:2024-02", YTD, "2024-01-01", "2024-02-29", 60},
 		{"ytd:2022-01", "ytd:2022-01", YTD, "2022-01-01", "2022-01-31", 31},
 		{"  2022-10\t", "2022-10", Month, "2022-10-01", "2022-10-31", 31},
@@ -163,7 +164,7 @@ func TestErrorMessage(t *testing.T) {
 	_, err := Parse("2022-13")
 	want := `bad period "2022-13": month must be 01-12; accepted forms: 2022-10 (month), 2022-Q3 (quarter), ` +
 		`2022-H1 (half), 2022 (year), 2022-10-31 (day), 2022-01..2022-10 (month range), 2022-01-01..2022-10-31 (day range), ` +
-		`ytd:2022-10 (year to date); jobs also accept previous-month, previous-quarter, previous-half, ` +
+		`ytd:2022-10 (year to date); kpi, report and jobs also accept previous-month, previous-quarter, previous-half, ` +
 		`previous-year, year-to-date, month-to-date`
 	if err == nil || err.Error() != want {
 		t.Fatalf("got  %v\nwant %s", err, want)

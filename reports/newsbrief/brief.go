@@ -1,40 +1,62 @@
 // Package newsbrief drafts the 新闻稿素材 (news-brief material) of SPEC §7.3 from KPI results:
-// short paragraphs in the register of Chinese official publicity ("截至2022年10月底，累计审批
-// 涉侨业务14,998宗"), or in English. Every sentence carries the KPI keys and the period its
-// figures come from, so an editor can trace each number back to its definition.
+// short paragraphs in the register of Chinese official publicity ("截至2022年10月底，示范县侨办
+// 2017年以来累计审批涉侨业务14,998宗"), or in English, that a publicity officer can paste
+// unchanged. Every sentence carries the KPI keys and the period its figures come from, so an
+// editor can trace each number back to its definition.
 //
-// Rules (see format.go for number style): changes are phrased by their rounded value —
-// 同比增长x% / 同比下降x% / 与上年同期持平 (rounded 0.0%); a change with no base (base 0 or not
-// computed, i.e. a null growth) is left out, never written as 0 or as infinite growth; a
-// figure that is null is left out with its clause; threshold claims ("30%以上", "40余宗")
-// round down so that they are never more than the figure supports.
+// How numbers are written is decided by reports/figures (one place for every output). The
+// rules of the draft itself:
+//
+//   - One count word for cases throughout (Input.Unit, caseload.yaml reports.unit, default 宗).
+//   - Every 累计 figure says where it starts: "2017年以来" (Input.Since: reports.since, or the
+//     year of the first case); "已化解" (not 累计) for the backlog.
+//   - Changes are phrased by their rounded value (同比增长x% / 同比下降x% / 与上年同期持平);
+//     ratios change in 个百分点. A growth is quoted only on a base of at least MinBase cases:
+//     below it the base count is given instead ("（上年同期6宗）"), never "+100%" from 1 to 2.
+//     A null figure is left out with its clause, never written as 0.
+//   - 环比 only where the preceding period is a natural one (figures.NaturalPrevious: a month,
+//     quarter, half-year, a one-month range, a day range of at most a week) — never for ytd:
+//     periods, years or long ranges.
+//   - Tone: a ratio is linked by the neutral "为"; "达" only when it rose against the same
+//     period last year ("即办率为33.3%" does not praise a weak figure).
+//   - Structure: 总体情况, 便民服务 (instant items; timeliness; 打包办 count and share,
+//     outreach and remote counts, each with 同比), 分事项 ("分事项看，…": the configured focus
+//     items always, then up to MaxItems more items that grew by MinItemGrowth on a base of
+//     MinBase, retired items marked "（已停办）"), 积案化解, 标题参考.
+//   - Headline suggestions (标题参考) state their period, use natural round figures that never
+//     exceed the figure (figures.Words.About / AboutGrowth: "近1.5万宗", "130余宗", "近两成",
+//     "三成以上"), and are not built on a trivial base (counts of at least MinHeadlineCount,
+//     growth on a base of at least MinBase).
 package newsbrief
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports/figures"
 )
 
-// MinItemBase is the smallest same-period-last-year count for which an item's growth is
-// quoted: on a small base a percentage says little (2 → 5 cases is "+150%").
-const MinItemBase = 20
+// MinBase is the smallest base (cases in the comparison period) on which a growth rate is
+// quoted: on a smaller base a percentage says little (2 → 5 cases is "+150%").
+const MinBase = 20
 
-// MinItemGrowth is the smallest rounded growth of an item worth a sentence (10.0%).
+// MinItemGrowth is the smallest rounded growth of a (non-focus) item worth a mention: 10.0%.
 const MinItemGrowth = 0.1
 
-// MaxItems is the most items quoted for growth.
+// MaxItems is the most items quoted for growth besides the focus items.
 const MaxItems = 3
+
+// MinHeadlineCount is the smallest count a headline suggestion is built on.
+const MinHeadlineCount = 10
 
 // Sentence is one sentence of the draft and where its figures come from.
 type Sentence struct {
 	Text string `json:"text"`
 	// Keys are the §5 KPI keys the sentence states; by-item figures are written
-	// by_item[QB02].received_yoy_growth.
+	// by_item[QB02].received_yoy_growth, by-channel ones by_channel[bundle].received.
 	Keys []string `json:"keys"`
 	// Period is the canonical label of the period the figures are for ("2022-10").
 	Period string `json:"period"`
@@ -68,14 +90,21 @@ func (p Paragraph) Text(lang string) string {
 	return strings.Join(parts, "")
 }
 
-// Input is what a draft is built from. Current is required; LastYear (same period one year
-// earlier) and Previous (preceding period) are optional and only name the comparison bases —
-// the growth figures themselves are the KPI results' received_yoy_growth/_mom_growth.
+// Input is what a draft is built from. Current is required. LastYear (the same period one
+// year earlier) gives the bases of 同比 and the ratio changes; Previous (the preceding period)
+// only names the 环比 base — the received growth figures are the KPI results' own.
 type Input struct {
 	Office   string
 	Current  *kpi.Result
 	LastYear *kpi.Result
 	Previous *kpi.Result
+	// Unit is the count word for cases (default figures.DefaultUnit).
+	Unit string
+	// Since is when 累计 figures start; zero: the draft says no start (and so no 累计 claim
+	// beyond "截至…").
+	Since figures.Since
+	// FocusItems are item codes the draft always mentions, in order.
+	FocusItems []string
 }
 
 // Build drafts the paragraphs in lang ("zh" or "en"; anything else is zh).
@@ -83,9 +112,10 @@ func Build(in Input, lang string) []Paragraph {
 	if in.Current == nil {
 		return nil
 	}
-	b := &builder{in: in, r: in.Current, p: in.Current.Period, en: lang == "en"}
+	l := figures.LangOf(lang)
+	b := &builder{in: in, r: in.Current, p: in.Current.Period, en: l == figures.EN, w: figures.Words{Lang: l, Unit: in.Unit}}
 	var out []Paragraph
-	for _, para := range []Paragraph{b.overview(), b.service(), b.backlog(), b.headlines()} {
+	for _, para := range []Paragraph{b.overview(), b.service(), b.items(), b.backlog(), b.headlines()} {
 		if len(para.Sentences) > 0 {
 			out = append(out, para)
 		}
@@ -98,6 +128,15 @@ type builder struct {
 	r  *kpi.Result
 	p  period.Period
 	en bool
+	w  figures.Words
+}
+
+// pick returns the text of the draft's language.
+func (b *builder) pick(zh, en string) string {
+	if b.en {
+		return en
+	}
+	return zh
 }
 
 func (b *builder) v(key string) (float64, bool) {
@@ -108,15 +147,16 @@ func (b *builder) v(key string) (float64, bool) {
 	return *p, true
 }
 
-func (b *builder) sentence(text string, keys ...string) Sentence {
-	return Sentence{Text: text, Keys: keys, Period: b.p.Label}
+// ly is a figure of the same period last year.
+func (b *builder) ly(key string) (float64, bool) {
+	if b.in.LastYear == nil || b.in.LastYear.KPIs[key] == nil {
+		return 0, false
+	}
+	return *b.in.LastYear.KPIs[key], true
 }
 
-func (b *builder) count(n int64) string {
-	if b.en {
-		return CountEN(n)
-	}
-	return CountZH(n)
+func (b *builder) sentence(text string, keys ...string) Sentence {
+	return Sentence{Text: text, Keys: keys, Period: b.p.Label}
 }
 
 func (b *builder) label() string {
@@ -147,133 +187,70 @@ func (b *builder) office() string {
 	if b.in.Office != "" {
 		return b.in.Office
 	}
-	if b.en {
-		return "the office"
-	}
-	return ""
+	return b.pick("", "the office")
 }
 
-// growthZH phrases a change: "同比增长31.7%", "同比下降5.0%", flat → flatText.
-func growthZH(g float64, prefix, flatText string) string {
-	dir, n := Change(g)
-	switch dir {
-	case Up:
-		return prefix + "增长" + n + "%"
-	case Down:
-		return prefix + "下降" + n + "%"
+// since is " since 2017" / "2017年以来" ("" when unknown).
+func (b *builder) since() string {
+	s := b.w.Since(b.in.Since)
+	if s != "" && b.en {
+		return " " + s
 	}
-	return flatText
+	return s
 }
 
-// growthEN phrases a change: "up 31.7% year on year", "down 5.0% …", flat → "unchanged …".
-func growthEN(g float64, suffix string) string {
-	dir, n := Change(g)
-	switch dir {
-	case Up:
-		return "up " + n + "% " + suffix
-	case Down:
-		return "down " + n + "% " + suffix
+// countChange phrases the change of a count against its value last year, as a suffix: a
+// growth on a base of at least MinBase ("，同比增长5.2%"), below that the base itself
+// ("（上年同期6宗）"); compared false when the base is 0 and nothing is said.
+func (b *builder) countChange(cur, base int64) (text string, compared bool) {
+	switch {
+	case base >= MinBase:
+		return b.pick("，", ", ") + b.w.Growth(figures.YoY, float64(cur-base)/float64(base)), true
+	case base > 0:
+		return b.pick("（上年同期"+b.w.Cases(base)+"）", " ("+b.w.Cases(base)+" in the same period last year)"), true
 	}
-	return "unchanged " + suffix
+	return "", false
 }
 
-func (b *builder) overview() Paragraph {
-	para := Paragraph{Title: "总体情况"}
-	if b.en {
-		para.Title = "Overview"
+// ratioClause is the verb and value of a ratio with its change in percentage points against
+// last year: "为72.2%，同比下降6.7个百分点" / "达87.5%，同比提高12.5个百分点" ("was 72.2%, down …").
+func (b *builder) ratioClause(key string, v float64) (text string, compared bool) {
+	dir := figures.Flat
+	change := ""
+	if base, ok := b.ly(key); ok {
+		pp := (v - base) * 100
+		dir, _ = figures.Change(figures.Points, pp)
+		change = b.w.Points(figures.YoY, pp)
+		compared = true
 	}
-	if cc, ok := b.v("completed_cumulative"); ok {
-		if b.en {
-			para.Sentences = append(para.Sentences, b.sentence(fmt.Sprintf(
-				"By %s, %s had approved a cumulative total of %s cases.", b.asOf(), b.office(), b.count(int64(cc))),
-				"completed_cumulative"))
-		} else {
-			para.Sentences = append(para.Sentences, b.sentence(fmt.Sprintf(
-				"截至%s，%s累计审批涉侨业务%s宗。", b.asOf(), b.office(), b.count(int64(cc))),
-				"completed_cumulative"))
+	text = b.w.Verb(dir) + b.pick("", " ") + b.w.Percent(v)
+	if change != "" {
+		text += b.pick("，", ", ") + change
+	}
+	return text, compared
+}
+
+func itemKey(it kpi.ItemRow, key string) string {
+	return "by_item[" + it.ItemCode + "]." + key
+}
+
+// itemName is the item's name, marked "（已停办）" / " (discontinued)" when it is no longer
+// offered on the period's last day.
+func (b *builder) itemName(it kpi.ItemRow) string {
+	if !it.Active {
+		return it.ItemName + b.pick("（已停办）", " (discontinued)")
+	}
+	return it.ItemName
+}
+
+// channel returns the by_channel row of a channel.
+func (b *builder) channel(name string) (kpi.ChannelRow, bool) {
+	for _, c := range b.r.ByChannel {
+		if c.Channel == name {
+			return c, true
 		}
 	}
-	if rec, ok := b.v("received"); ok {
-		keys := []string{"received"}
-		var bases []string
-		var clauses []string
-		if g, ok := b.v("received_yoy_growth"); ok {
-			keys = append(keys, "received_yoy_growth")
-			bases = append(bases, b.p.SameLastYear().Label)
-			if b.en {
-				clauses = append(clauses, growthEN(g, "year on year"))
-			} else {
-				clauses = append(clauses, growthZH(g, "同比", "与上年同期持平"))
-			}
-		}
-		if g, ok := b.v("received_mom_growth"); ok {
-			keys = append(keys, "received_mom_growth")
-			if prev, ok := b.p.Previous(); ok {
-				bases = append(bases, prev.Label)
-			}
-			if b.en {
-				clauses = append(clauses, growthEN(g, "on the previous period"))
-			} else {
-				clauses = append(clauses, growthZH(g, "环比", "环比持平"))
-			}
-		}
-		var text string
-		comp, compOK := b.v("completed")
-		if b.en {
-			text = fmt.Sprintf("In %s, it received %s cases", b.label(), b.count(int64(rec)))
-			if len(clauses) > 0 {
-				text += ", " + strings.Join(clauses, " and ")
-			}
-			if compOK {
-				text += fmt.Sprintf(", and completed %s", b.count(int64(comp)))
-				keys = append(keys, "completed")
-			}
-			text += "."
-		} else {
-			text = fmt.Sprintf("%s，共受理涉侨业务%s宗", b.label(), b.count(int64(rec)))
-			for _, c := range clauses {
-				text += "，" + c
-			}
-			if compOK {
-				text += fmt.Sprintf("；办结%s宗", b.count(int64(comp)))
-				keys = append(keys, "completed")
-			}
-			text += "。"
-		}
-		s := b.sentence(text, keys...)
-		s.Base = strings.Join(bases, "; ")
-		para.Sentences = append(para.Sentences, s)
-	}
-	c, okC := b.v("countries")
-	cc, okCC := b.v("countries_cumulative")
-	if (okC && c > 0) || (okCC && cc > 0) {
-		var parts []string
-		var keys []string
-		if okC && c > 0 {
-			keys = append(keys, "countries")
-			if b.en {
-				parts = append(parts, fmt.Sprintf("applicants in %s came from %s countries and regions", b.label(), b.count(int64(c))))
-			} else {
-				parts = append(parts, fmt.Sprintf("%s受理的业务涉及%s个侨居国家和地区", b.label(), b.count(int64(c))))
-			}
-		}
-		if okCC && cc > 0 {
-			keys = append(keys, "countries_cumulative")
-			if b.en {
-				parts = append(parts, fmt.Sprintf("%s in total by %s", b.count(int64(cc)), b.asOf()))
-			} else {
-				parts = append(parts, fmt.Sprintf("截至%s累计涉及%s个国家和地区", b.asOf(), b.count(int64(cc))))
-			}
-		}
-		var text string
-		if b.en {
-			text = upperFirst(strings.Join(parts, "; ")) + "."
-		} else {
-			text = strings.Join(parts, "，") + "。"
-		}
-		para.Sentences = append(para.Sentences, b.sentence(text, keys...))
-	}
-	return para
+	return kpi.ChannelRow{}, false
 }
 
 func upperFirst(s string) string {
@@ -281,256 +258,4 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func (b *builder) service() Paragraph {
-	para := Paragraph{Title: "便民服务"}
-	if b.en {
-		para.Title = "Service"
-	}
-	ratio, okR := b.v("instant_items_ratio")
-	inst, _ := b.v("instant_items")
-	act, _ := b.v("active_items")
-	if okR && inst > 0 {
-		var text string
-		if b.en {
-			text = fmt.Sprintf("By %s, %s of the %s approval items were instant items (即办件), an instant ratio of %s.",
-				b.asOf(), b.count(int64(inst)), b.count(int64(act)), Pct(ratio))
-		} else {
-			text = fmt.Sprintf("截至%s，全部%s项审批事项中即办件事项%s项，即办率达%s。",
-				b.asOf(), b.count(int64(act)), b.count(int64(inst)), Pct(ratio))
-		}
-		para.Sentences = append(para.Sentences, b.sentence(text, "active_items", "instant_items", "instant_items_ratio"))
-	}
-	sd, okSD := b.v("same_day_ratio")
-	ot, okOT := b.v("on_time_ratio")
-	if okSD || okOT {
-		var keys, parts []string
-		if okSD {
-			keys = append(keys, "same_day_ratio")
-			if b.en {
-				parts = append(parts, Pct(sd)+" were completed on the day they were received")
-			} else {
-				parts = append(parts, "当日办结率为"+Pct(sd))
-			}
-		}
-		if okOT {
-			keys = append(keys, "on_time_ratio")
-			if b.en {
-				parts = append(parts, Pct(ot)+" within the promised time limit")
-			} else {
-				parts = append(parts, "承诺时限内办结率为"+Pct(ot))
-			}
-		}
-		var text string
-		if b.en {
-			text = fmt.Sprintf("Of the cases completed in %s, %s.", b.label(), strings.Join(parts, " and "))
-		} else {
-			text = fmt.Sprintf("%s办结的业务中，%s。", b.label(), strings.Join(parts, "，"))
-		}
-		para.Sentences = append(para.Sentences, b.sentence(text, keys...))
-	}
-	var keys, parts []string
-	if v, ok := b.v("bundle_share"); ok && v > 0 {
-		keys = append(keys, "bundle_share")
-		if b.en {
-			parts = append(parts, Pct(v)+" of cases were received through the bundled “one window, one trip” service")
-		} else {
-			parts = append(parts, "通过“打包办”一窗受理的业务占"+Pct(v))
-		}
-	}
-	if v, ok := b.v("outreach_cases"); ok && v > 0 {
-		keys = append(keys, "outreach_cases")
-		if b.en {
-			parts = append(parts, fmt.Sprintf("outreach days in industrial parks and communities handled %s cases", b.count(int64(v))))
-		} else {
-			parts = append(parts, fmt.Sprintf("进园区、进社区等上门服务办件%s宗", b.count(int64(v))))
-		}
-	}
-	if v, ok := b.v("remote_cases"); ok && v > 0 {
-		keys = append(keys, "remote_cases")
-		if b.en {
-			parts = append(parts, fmt.Sprintf("remote verification by photo handled %s", b.count(int64(v))))
-		} else {
-			parts = append(parts, fmt.Sprintf("通过拍照回传远程核验办件%s宗", b.count(int64(v))))
-		}
-	}
-	if v, ok := b.v("avg_trips"); ok {
-		keys = append(keys, "avg_trips")
-		t := fmt.Sprintf("%.2f", v)
-		if b.en {
-			parts = append(parts, "applicants made "+t+" trips per case on average")
-		} else {
-			parts = append(parts, "群众办事平均跑动"+t+"次")
-		}
-	}
-	if len(parts) > 0 {
-		var text string
-		if b.en {
-			text = fmt.Sprintf("In %s, %s.", b.label(), strings.Join(parts, "; "))
-		} else {
-			text = fmt.Sprintf("%s，%s。", b.label(), strings.Join(parts, "，"))
-		}
-		para.Sentences = append(para.Sentences, b.sentence(text, keys...))
-	}
-	if items := b.risingItems(); len(items) > 0 {
-		var keys, parts []string
-		for _, it := range items {
-			g := *it.ReceivedYoYGrowth
-			keys = append(keys, itemKey(it, "received"), itemKey(it, "received_yoy_growth"))
-			if b.en {
-				parts = append(parts, fmt.Sprintf("%s received %s applications, %s", it.ItemName, b.count(it.Received), growthEN(g, "year on year")))
-			} else {
-				parts = append(parts, fmt.Sprintf("%s受理%s宗，%s", it.ItemName, b.count(it.Received), growthZH(g, "同比", "与上年同期持平")))
-			}
-		}
-		var text string
-		if b.en {
-			text = "By item, " + strings.Join(parts, "; ") + "."
-		} else {
-			text = "其中，" + strings.Join(parts, "；") + "。"
-		}
-		s := b.sentence(text, keys...)
-		s.Base = b.p.SameLastYear().Label
-		para.Sentences = append(para.Sentences, s)
-	}
-	return para
-}
-
-func itemKey(it kpi.ItemRow, key string) string {
-	return "by_item[" + it.ItemCode + "]." + key
-}
-
-// risingItems are the items whose received_yoy_growth is at least MinItemGrowth after
-// rounding, on a base of at least MinItemBase, largest first, at most MaxItems.
-func (b *builder) risingItems() []kpi.ItemRow {
-	var out []kpi.ItemRow
-	for _, it := range b.r.ByItem {
-		if it.ReceivedYoYGrowth == nil || it.ReceivedSamePeriodLastYear < MinItemBase {
-			continue
-		}
-		if dir, _ := Change(*it.ReceivedYoYGrowth); dir != Up || roundedPct(*it.ReceivedYoYGrowth) < MinItemGrowth*100 {
-			continue
-		}
-		out = append(out, it)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return *out[i].ReceivedYoYGrowth > *out[j].ReceivedYoYGrowth })
-	if len(out) > MaxItems {
-		out = out[:MaxItems]
-	}
-	return out
-}
-
-func (b *builder) backlog() Paragraph {
-	para := Paragraph{Title: "积案化解"}
-	if b.en {
-		para.Title = "Historical backlog"
-	}
-	total, _ := b.v("backlog_total")
-	res, okRes := b.v("backlog_resolved")
-	if total <= 0 || !okRes {
-		return para
-	}
-	keys := []string{"backlog_resolved"}
-	over, okOver := b.v("backlog_resolved_over_10y")
-	rate, okRate := b.v("backlog_resolution_rate")
-	var text string
-	if b.en {
-		text = fmt.Sprintf("By %s, %s difficult historical backlog cases had been resolved", b.asOf(), b.count(int64(res)))
-		if okOver && over > 0 {
-			text += fmt.Sprintf(", %s of them pending for over ten years", b.count(int64(over)))
-			keys = append(keys, "backlog_resolved_over_10y")
-		}
-		if okRate {
-			text += fmt.Sprintf(": a resolution rate of %s (of %s backlog cases)", Pct(rate), b.count(int64(total)))
-			keys = append(keys, "backlog_resolution_rate", "backlog_total")
-		}
-		text += "."
-	} else {
-		text = fmt.Sprintf("截至%s，累计化解历史疑难件%s宗", b.asOf(), b.count(int64(res)))
-		if okOver && over > 0 {
-			text += fmt.Sprintf("，其中积压十年以上的%s宗", b.count(int64(over)))
-			keys = append(keys, "backlog_resolved_over_10y")
-		}
-		if okRate {
-			text += fmt.Sprintf("，化解率%s（历史疑难件共%s宗）", Pct(rate), b.count(int64(total)))
-			keys = append(keys, "backlog_resolution_rate", "backlog_total")
-		}
-		text += "。"
-	}
-	para.Sentences = append(para.Sentences, b.sentence(text, keys...))
-	return para
-}
-
-// headlines are short title suggestions; their threshold claims round down.
-func (b *builder) headlines() Paragraph {
-	para := Paragraph{Title: "标题参考", List: true}
-	if b.en {
-		para.Title = "Headline suggestions"
-	}
-	if cc, ok := b.v("completed_cumulative"); ok && cc > 0 {
-		if b.en {
-			para.Sentences = append(para.Sentences, b.sentence(b.count(int64(cc))+" cases approved in total", "completed_cumulative"))
-		} else {
-			para.Sentences = append(para.Sentences, b.sentence("累计审批涉侨业务"+b.count(int64(cc))+"宗", "completed_cumulative"))
-		}
-	}
-	if r, ok := b.v("instant_items_ratio"); ok && r > 0 {
-		if b.en {
-			para.Sentences = append(para.Sentences, b.sentence("Instant ratio of "+Pct(r), "instant_items_ratio"))
-		} else {
-			para.Sentences = append(para.Sentences, b.sentence("即办率达"+Pct(r), "instant_items_ratio"))
-		}
-	}
-	if items := b.risingItems(); len(items) > 0 {
-		it := items[0]
-		if tens, ok := AtLeastTens(*it.ReceivedYoYGrowth); ok {
-			var text string
-			if b.en {
-				text = fmt.Sprintf("%s applications up over %d%% year on year", it.ItemName, tens)
-			} else {
-				text = fmt.Sprintf("%s受理量同比增长%d%%以上", it.ItemName, tens)
-			}
-			s := b.sentence(text, itemKey(it, "received_yoy_growth"))
-			s.Base = b.p.SameLastYear().Label
-			para.Sentences = append(para.Sentences, s)
-		}
-	}
-	if res, ok := b.v("backlog_resolved"); ok && res > 0 {
-		keys := []string{"backlog_resolved"}
-		var text string
-		if b.en {
-			text = "Backlog: " + approxEN(int64(res)) + " difficult cases resolved"
-		} else {
-			text = "化解历史疑难件" + approxZH(int64(res)) + "宗"
-		}
-		if over, ok := b.v("backlog_resolved_over_10y"); ok && over > 0 {
-			keys = append(keys, "backlog_resolved_over_10y")
-			if b.en {
-				text += ", " + approxEN(int64(over)) + " of them over ten years old"
-			} else {
-				text += "，其中积压十年以上的" + approxZH(int64(over)) + "宗"
-			}
-		}
-		para.Sentences = append(para.Sentences, b.sentence(text, keys...))
-	}
-	return para
-}
-
-// approxZH is a round-down count: 42 → "40余", 40 → "40", 7 → "7".
-func approxZH(n int64) string {
-	f, more := AtLeastCount(n)
-	if more {
-		return CountZH(f) + "余"
-	}
-	return CountZH(f)
-}
-
-// approxEN is a round-down count: 42 → "40+", 40 → "40".
-func approxEN(n int64) string {
-	f, more := AtLeastCount(n)
-	if more {
-		return CountEN(f) + "+"
-	}
-	return CountEN(f)
 }

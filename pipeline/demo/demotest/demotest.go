@@ -1,5 +1,5 @@
 // Package demotest gives tests a warehouse holding the reference office's demo dataset,
-// pulled through the real path (gen.WriteDemo, then ingest.Pull).
+// pulled through the real path (demo.WriteProject, then ingest.Pull).
 package demotest
 
 import (
@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/caseload/caseload/pipeline/config"
-	"github.com/caseload/caseload/pipeline/gen"
+	"github.com/caseload/caseload/pipeline/demo"
 	"github.com/caseload/caseload/pipeline/ingest"
 	"github.com/caseload/caseload/pipeline/warehouse"
 )
@@ -26,7 +26,7 @@ func Warehouse(t testing.TB) (*warehouse.Warehouse, *config.Config) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	if _, err := gen.WriteDemo(ctx, dir); err != nil {
+	if _, err := demo.WriteProject(ctx, dir); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load(filepath.Join(dir, config.FileName))

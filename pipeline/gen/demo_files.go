@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -19,18 +17,20 @@ import (
 	"golang.org/x/text/transform"
 )
 
-// DemoFile describes one file WriteDemo wrote.
+// DemoFile describes one file WriteDemoData wrote.
 type DemoFile struct {
 	Path string // the file's path (dir joined with its name)
-	Rows int    // data rows (header and title rows not counted); 0 for caseload.yaml
+	Rows int    // data rows (header and title rows not counted); 0 for a configuration file
 	Note string // what the file is, in a line
 }
 
-// Names of the demo project's files, relative to its directory.
+// DemoOffice is the demo office's name, as its exports and caseload.yaml write it.
+const DemoOffice = demoOffice
+
+// Names of the demo dataset's files, relative to the project directory.
 const (
-	demoConfig    = "caseload.yaml"
-	demoItems     = "items.csv"
-	demoIncoming  = "incoming"
+	DemoItems     = "items.csv"
+	DemoIncoming  = "incoming"
 	demoGBName    = "2017-2019.csv"
 	demoXLSXName  = "2020-2021.xlsx"
 	demoCSV22Name = "2022.csv"
@@ -40,34 +40,26 @@ const (
 // chineseHeader is the 2017–2019 export's header (§4.1 built-in aliases).
 const chineseHeader = "办件编号,事项编码,受理时间,办结时间,办理状态,办理渠道,身份类别,侨居国,乡镇街道,跑动次数,是否积案,积案起始日期,更新时间"
 
-// WriteDemo writes the reference office's demo project into dir: caseload.yaml,
-// items.csv and incoming/ with four files as the office hands them over (a GB18030
-// CSV with Chinese headers, an XLSX export with a title row, a UTF-8 CSV with BOM,
-// and an NDJSON update extract). The data are deterministic: the same files every time.
-//
-// It refuses to write into a non-empty incoming/, and to replace a caseload.yaml or
-// items.csv whose content differs from the demo's; files are written atomically.
-func WriteDemo(ctx context.Context, dir string) ([]DemoFile, error) {
-	inDir := filepath.Join(dir, demoIncoming)
-	if ents, err := os.ReadDir(inDir); err == nil && len(ents) > 0 {
-		return nil, fmt.Errorf("gen: %s is not empty; the demo will not overwrite data there (use another directory, or empty it)", inDir)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("gen: %w", err)
-	}
+// DemoItemsCSV is the demo's item catalogue (items.csv), the reference office's 8 items.
+func DemoItemsCSV() ([]byte, error) {
 	var items bytes.Buffer
 	if err := WriteItemsCSV(&items, Items()); err != nil {
 		return nil, err
 	}
-	config := []byte(demoYAML)
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{demoConfig, config}, {demoItems, items.Bytes()}} {
-		p := filepath.Join(dir, f.name)
-		old, err := os.ReadFile(p)
-		if err == nil && !bytes.Equal(old, f.data) {
-			return nil, fmt.Errorf("gen: %s already exists and differs from the demo's; the demo will not overwrite it (use another directory)", p)
-		}
+	return items.Bytes(), nil
+}
+
+// WriteDemoData writes the reference office's demo dataset into dir: items.csv and
+// incoming/ with four files as the office hands them over (a GB18030 CSV with Chinese
+// headers, an XLSX export with a title row, a UTF-8 CSV with BOM, and an NDJSON update
+// extract). The data are deterministic: the same files every time. Files are written
+// atomically, replacing files of the same name; the demo project (pipeline/demo) decides
+// whether dir may be written.
+func WriteDemoData(ctx context.Context, dir string) ([]DemoFile, error) {
+	inDir := filepath.Join(dir, DemoIncoming)
+	items, err := DemoItemsCSV()
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(inDir, 0o755); err != nil {
 		return nil, fmt.Errorf("gen: %w", err)
@@ -79,22 +71,11 @@ func WriteDemo(ctx context.Context, dir string) ([]DemoFile, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var out []DemoFile
-	for _, f := range []struct {
-		name string
-		data []byte
-		rows int
-		note string
-	}{
-		{demoConfig, config, 0, "project configuration: office, time zone, sources, monthly-report job (read this first)"},
-		{demoItems, items.Bytes(), 8, "approval-item catalogue: 8 items, 7 instant from 2021-07-01"},
-	} {
-		p := filepath.Join(dir, f.name)
-		if err := writeAtomic(p, func(tmp string) error { return os.WriteFile(tmp, f.data, 0o644) }); err != nil {
-			return nil, err
-		}
-		out = append(out, DemoFile{Path: p, Rows: f.rows, Note: f.note})
+	p := filepath.Join(dir, DemoItems)
+	if err := writeAtomic(p, func(tmp string) error { return os.WriteFile(tmp, items, 0o644) }); err != nil {
+		return nil, err
 	}
+	out := []DemoFile{{Path: p, Rows: 8, Note: "approval-item catalogue: 8 items, 7 instant from 2021-07-01"}}
 	writers := []struct {
 		name  string
 		write func(w io.Writer) (int, error)
@@ -486,71 +467,3 @@ func (d *demoData) writeXLSX(w io.Writer) (int, error) {
 	}
 	return n, nil
 }
-
-// demoYAML is the demo project's caseload.yaml (the §3 form), the first thing a new
-// user reads.
-const demoYAML = `# ─────────────────────────────────────────────────────────────────────────────
-# caseload 示范项目 / caseload demo project
-#
-# 由 ` + "`caseload demo`" + ` 生成：一个县级侨办（“示范县侨办”）2017年3月至2022年11月的
-# 涉侨审批办件数据。数据是虚构的，但每次生成都完全相同，可以用来核对数字。
-# Written by ` + "`caseload demo`" + `: the approval cases of a county Overseas Chinese
-# Affairs Office (侨办), March 2017 – November 2022. The data are synthetic but
-# identical every time, so every figure can be checked.
-#
-# 常用命令 / try:
-#   caseload pull                          # 导入 incoming/ 下的新文件 / load new files from incoming/
-#   caseload kpi --period 2022-10          # 查看某月指标 / the KPIs of a month
-#   caseload report --period ytd:2022-10   # 生成 Excel 与 HTML 报告 / write the workbook and the HTML report
-#   caseload run monthly-report            # 立即运行下面的月报任务 / run the job below now
-#   caseload sql "SELECT * FROM cases LIMIT 10"   # 分析查询（只读）/ ad-hoc, read-only SQL
-#
-# incoming/ 中的文件模拟各时期系统导出的原样交接 / incoming/ holds the exports as handed over:
-#   2017-2019.csv           GB18030 编码、中文表头 / GB18030, Chinese headers
-#   2020-2021.xlsx          Excel 导出（首行标题）/ an Excel export with a title row
-#   2022.csv                UTF-8（带 BOM）、英文表头 / UTF-8 with BOM, English headers
-#   2022-11-update.ndjson   较新的补充导出，覆盖旧版本 / a later extract; newer versions win
-# 其中有少量故意的问题数据（缺编号、事项编码不存在、时间错误…），导入时会被拒收并给出原因。
-# A few rows are deliberately bad (missing case id, unknown item, impossible time, …): the
-# pull rejects them with a reason code; see the 数据质量 (data quality) sheet.
-#
-# 文件中的相对路径均相对于本文件所在目录。/ Relative paths are relative to this file.
-# ─────────────────────────────────────────────────────────────────────────────
-
-# 机构名称，显示在报告标题中 / office name, shown in report titles
-office: 示范县侨办
-
-# 时区：所有按日、按月的统计边界和定时任务都按此时区计算
-# time zone: every day and month boundary, and every schedule, uses it
-timezone: Asia/Shanghai
-
-# 数据仓库（单个 DuckDB 文件）/ the warehouse: a single DuckDB file
-warehouse: caseload.duckdb
-
-# 审批事项目录：事项编码、名称、即办起始日期、承诺时限、法定时限、启用/停用日期
-# the approval-item catalogue: code, name, instant since, promised and statutory limits, active dates
-items: items.csv
-
-# 数据来源 / where the case records come from
-sources:
-  - name: approvals
-    # 通配符，按文件名顺序导入；已导入过的文件（sha256 相同）自动跳过
-    # a glob, pulled in name order; a file already pulled (same sha256) is skipped
-    path: "incoming/*"
-    # auto：合法的 UTF-8（带或不带 BOM）按 UTF-8 读，否则按 GB18030 读；也可写 utf-8 | gb18030 | gbk
-    # auto: valid UTF-8 (BOM or not) is read as UTF-8, anything else as GB18030
-    encoding: auto
-    # 可选：额外的表头别名。办件编号、受理时间、侨居国等常见中文表头已内置，无需配置。
-    # optional extra header aliases; common Chinese headers (办件编号, 受理时间, 侨居国, …) are built in.
-    # columns: {收件编号: case_id}
-
-# 定时任务：` + "`caseload schedule`" + ` 在前台按 cron 表达式（上面的时区）运行
-# jobs: ` + "`caseload schedule`" + ` runs them on their cron specs, in the time zone above
-jobs:
-  - name: monthly-report
-    schedule: "0 6 1 * *"        # 每月1日 06:00 / 06:00 on the 1st of every month
-    period: previous-month       # 统计上一个自然月 / the previous calendar month
-    steps: [pull, report]        # 先导入新文件，再生成报告 / pull new files, then write the reports
-    formats: [xlsx, html, json]  # Excel（领导）、HTML（宣传）、JSON（系统）/ workbook, HTML report, JSON
-    out: reports/{period}        # 输出目录，如 reports/2022-10 / output directory, e.g. reports/2022-10
-`
