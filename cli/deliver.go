@@ -153,9 +153,9 @@ func (e *env) briefOf(ctx context.Context, cfg *config.Config, p period.Period, 
 		return nil, err
 	}
 	defer db.Close()
-	m, err := reports.Build(ctx, db, reports.BuildOptions{Office: cfg.Office, Timezone: cfg.Timezone, Period: p, Lang: lang})
+	m, err := reports.Build(ctx, db, buildOptions(cfg, p, lang))
 	if err != nil {
-		return nil, err
+		return nil, reportConfigError(cfg, err)
 	}
 	return m.Brief, nil
 }

@@ -114,7 +114,7 @@ alerts: [it]
 		t.Errorf("no PDF attachment: %+v", p.Parts)
 	}
 	body := p.Body("text/plain")
-	for _, want := range []string{"截至2022年10月底，示范县侨办累计审批涉侨业务14,856宗。", "即办率达87.5%", filepath.Join(proj, "reports", "report-2022-10.html")} {
+	for _, want := range []string{"截至2022年10月底，示范县侨办2017年以来累计审批涉侨业务14,856宗。", "即办率为87.5%", filepath.Join(proj, "reports", "report-2022-10.html")} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
 		}
@@ -186,7 +186,7 @@ func checkDemoPDF(t *testing.T, path string) {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	flat := strings.Join(strings.Fields(string(text)), "")
-	for _, want := range []string{"示范县侨办涉侨审批业务统计报告·2022年10月", "14,856", "87.5%", "截至2022年10月底，示范县侨办累计审批涉侨业务14,856宗。",
+	for _, want := range []string{"示范县侨办涉侨审批业务统计报告·2022年10月", "14,856", "87.5%", "截至2022年10月底，示范县侨办2017年以来累计审批涉侨业务14,856宗。",
 		"第1/" + pages[1] + "页", "第" + pages[1] + "/" + pages[1] + "页"} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("PDF text lacks %q", want)

@@ -114,8 +114,7 @@ func (e *env) writeReportsFP(ctx context.Context, cfg *config.Config, req report
 	if e.log != nil {
 		e.log.Debug("report", "database", src, "period", req.Period.Label)
 	}
-	m, err := reports.Build(ctx, db, reports.BuildOptions{Office: cfg.Office, Timezone: cfg.Timezone, Period: req.Period, Lang: lang,
-		Unit: cfg.Reports.Unit, Since: cfg.Reports.Since, FocusItems: cfg.Reports.FocusCodes()})
+	m, err := reports.Build(ctx, db, buildOptions(cfg, req.Period, lang))
 	if err != nil {
 		return nil, "", reportConfigError(cfg, err)
 	}
@@ -141,6 +140,12 @@ func (e *env) writeReportsFP(ctx context.Context, cfg *config.Config, req report
 	}
 	paths, err := reports.WriteFiles(ctx, m, opt)
 	return paths, m.Current.Data.Fingerprint, err
+}
+
+// buildOptions are the report model's options from caseload.yaml.
+func buildOptions(cfg *config.Config, p period.Period, lang reports.Lang) reports.BuildOptions {
+	return reports.BuildOptions{Office: cfg.Office, Timezone: cfg.Timezone, Period: p, Lang: lang,
+		Unit: cfg.Reports.Unit, Since: cfg.Reports.Since, FocusItems: cfg.Reports.FocusCodes()}
 }
 
 // printReportPaths says where the files are (always: the paths are the command's output).

@@ -93,10 +93,10 @@ func TestReportPeriodsAndSettings(t *testing.T) {
 		t.Errorf("previous-month: exit %d\n%s%s", code, out, errs)
 	}
 	out, errs, code = run(t, dir, "report", "--period", "2022-10-01", "--format", "json")
-	if code != 0 || !strings.Contains(out, "report-2022-10-01..2022-10-01.json") {
+	if code != 0 || !strings.Contains(out, "report-2022-10-01.json") {
 		t.Errorf("single day: exit %d\n%s%s", code, out, errs)
 	}
-	b, _ := os.ReadFile(filepath.Join(dir, "reports", "report-2022-10-01..2022-10-01.json"))
+	b, _ := os.ReadFile(filepath.Join(dir, "reports", "report-2022-10-01.json"))
 	if !strings.Contains(string(b), `"same_period_last_year": {`) || !strings.Contains(string(b), `"first_day": "2021-10-01"`) {
 		t.Errorf("the JSON period object lacks the comparison periods:\n%.600s", b)
 	}
@@ -154,7 +154,8 @@ func TestKilledReportLeavesNoTemp(t *testing.T) {
 	if err := report.Start(); err != nil {
 		t.Fatal(err)
 	}
-	scratch := filepath.Join(dir, ".caseload", "tmp", strconv.Itoa(report.Process.Pid))
+	// The process's scratch directory is .caseload/tmp/PID-START (see warehouse.ProcessScratchDir).
+	scratch := filepath.Join(dir, ".caseload", "tmp", strconv.Itoa(report.Process.Pid)+"-*")
 	spilled := false
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m, _ := filepath.Glob(filepath.Join(scratch, "excelize-*")); len(m) > 0 {

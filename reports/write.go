@@ -13,6 +13,7 @@ import (
 
 	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/pipeline/warehouse"
+	"github.com/caseload/caseload/reports/newsbrief"
 )
 
 // Format is an output format of `caseload report`.
@@ -210,13 +211,32 @@ func globEscape(s string) string {
 	return r.Replace(s)
 }
 
-// WriteJSON writes the §7.1 document of the period (the KPI result) as indented JSON.
+// WriteJSON writes the §7.1 document of the period (the KPI result) as indented JSON, with
+// one more key after the §7.1 ones: "news_brief", the draft as the HTML report shows it
+// ({"lang": "zh", "paragraphs": [...]}), so that a delivery quotes the very sentences of the
+// files it carries.
 func WriteJSON(w io.Writer, m *Model) error {
-	b, err := json.MarshalIndent(m.Current, "", "  ")
+	doc, err := json.Marshal(m.Current)
 	if err != nil {
 		return fmt.Errorf("json: %w", err)
 	}
-	b = append(b, '\n')
-	_, err = w.Write(b)
+	brief, err := json.Marshal(struct {
+		Lang       string                `json:"lang"`
+		Paragraphs []newsbrief.Paragraph `json:"paragraphs"`
+	}{string(m.Lang), m.Brief})
+	if err != nil {
+		return fmt.Errorf("json: %w", err)
+	}
+	doc = bytes.TrimRight(doc, " \n")
+	if len(doc) < 2 || doc[len(doc)-1] != '}' {
+		return fmt.Errorf("json: the KPI document is not an object")
+	}
+	joined := append(append(append(doc[:len(doc)-1:len(doc)-1], `,"news_brief":`...), brief...), '}')
+	var out bytes.Buffer
+	if err := json.Indent(&out, joined, "", "  "); err != nil {
+		return fmt.Errorf("json: %w", err)
+	}
+	out.WriteByte('\n')
+	_, err = w.Write(out.Bytes())
 	return err
 }

@@ -73,9 +73,11 @@ func ReportMessage(office, lang string, p period.Period, brief []newsbrief.Parag
 	return Message{Type: TypeReport, Office: office, Lang: lang, Period: p, Headlines: HeadlinesOf(brief), Files: files}, nil
 }
 
-// BriefFromJSON drafts the news brief of a period from its JSON report (the §7.1 document
-// `caseload report` writes), so that a message quotes exactly the figures of the files it
-// carries. It fails if the file is not that document or is for another period.
+// BriefFromJSON gives the news brief of a period from its JSON report (the §7.1 document
+// `caseload report` writes), so that a message quotes exactly the sentences and figures of
+// the files it carries: the draft the report holds ("news_brief", in the report's language)
+// when it is in lang, else a draft built from the figures. It fails if the file is not that
+// document or is for another period.
 func BriefFromJSON(path, office, lang string, p period.Period) ([]newsbrief.Paragraph, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -88,10 +90,26 @@ func BriefFromJSON(path, office, lang string, p period.Period) ([]newsbrief.Para
 	if r.Period.Label != p.Label || r.KPIs == nil {
 		return nil, fmt.Errorf("%s: not the JSON report of %s", path, p.Label)
 	}
+	var withBrief struct {
+		NewsBrief *struct {
+			Lang       string                `json:"lang"`
+			Paragraphs []newsbrief.Paragraph `json:"paragraphs"`
+		} `json:"news_brief"`
+	}
+	if err := json.Unmarshal(b, &withBrief); err == nil && withBrief.NewsBrief != nil && withBrief.NewsBrief.Lang == langOr(lang) && len(withBrief.NewsBrief.Paragraphs) > 0 {
+		return withBrief.NewsBrief.Paragraphs, nil
+	}
 	if office == "" {
 		office = r.Office
 	}
 	return newsbrief.Build(newsbrief.Input{Office: office, Current: &r}, lang), nil
+}
+
+func langOr(lang string) string {
+	if lang == "" {
+		return "zh"
+	}
+	return lang
 }
 
 // AlertStatuses are the run statuses that are alerted (SPEC §11).
