@@ -118,6 +118,8 @@ func printPullSummary(w io.Writer, res *ingest.Result) {
 		status := f.Status
 		note := strings.Join(reasons, ", ")
 		switch f.Status {
+		case "pulled":
+			note = strings.TrimSpace(f.Note + " " + note) // "no rows"
 		case "skipped":
 			note = f.Note
 		case "failed":

@@ -16,18 +16,38 @@ import (
 	"github.com/caseload/caseload/pipeline/source"
 )
 
+// newCSVReader is encoding/csv over r with the file's delimiter, any number of fields.
+func newCSVReader(r io.Reader, delim byte) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.Comma = rune(delim)
+	cr.FieldsPerRecord = -1
+	return cr
+}
+
 // csvHeader finds the header record among the first records of a UTF-8 CSV file: the first
 // that names at least two required fields (so title rows above it are skipped), else the
 // first non-empty record. It returns the header, the index of its record and the line it
-// starts on.
-func csvHeader(path string, isHeader func([]string) bool) ([]string, int, int32, error) {
+// starts on. A header with a CR inside a field is an error: that CR ended a line the file
+// did not otherwise end (mixed line ends), and taking the rest as one header would lose rows.
+func csvHeader(path string, delim byte, isHeader func([]string) bool) ([]string, int, int32, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, 0, err
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
-	r.FieldsPerRecord = -1
+	h, i, line, err := findHeader(path, newCSVReader(bufio.NewReader(f), delim), isHeader)
+	if err == nil {
+		for _, v := range h {
+			if strings.ContainsRune(v, '\r') {
+				return nil, 0, 0, &source.Error{Path: path, Line: int64(line),
+					Msg: "the header row has a carriage return (CR) inside a field: the file mixes classic Mac (CR) and LF line ends, so its rows cannot be told apart; save it again as CSV"}
+			}
+		}
+	}
+	return h, i, line, err
+}
+
+func findHeader(path string, r *csv.Reader, isHeader func([]string) bool) ([]string, int, int32, error) {
 	var first []string
 	var firstLine int
 	for i := 0; i < 20; i++ {
@@ -77,14 +97,13 @@ func csvError(path string, err error) error {
 
 // diagnoseCSV reads the whole file with encoding/csv to find the first malformed record
 // (the message a user needs when DuckDB's reader refuses a file). nil when it parses.
-func diagnoseCSV(path string, headerRec, ncols int) error {
+func diagnoseCSV(path string, delim byte, headerRec, ncols int) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-	r.FieldsPerRecord = -1
+	r := newCSVReader(bufio.NewReaderSize(f, 1<<20), delim)
 	r.ReuseRecord = true
 	for i := 0; ; i++ {
 		rec, err := r.Read()
@@ -111,13 +130,12 @@ type csvRows struct {
 	row    source.Row
 }
 
-func openCSVRows(path string, headerRec int) (*csvRows, error) {
+func openCSVRows(path string, delim byte, headerRec int) (*csvRows, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-	r.FieldsPerRecord = -1
+	r := newCSVReader(bufio.NewReaderSize(f, 1<<20), delim)
 	r.ReuseRecord = true
 	c := &csvRows{f: f, r: r, path: path}
 	for i := 0; i <= headerRec; i++ {
@@ -167,22 +185,18 @@ type specCSV struct {
 	refused    bool
 }
 
-// speculateCSV validates a file whose first 64 KiB are UTF-8 text into stg_k, straight from
-// DuckDB's reader, before the scan has confirmed that the whole file is UTF-8 with clean
-// quoting. nil when the file does not look like that; refused when DuckDB's reader refuses
-// it (then nothing is left).
-func speculateCSV(ctx context.Context, conn *sql.Conn, path string, k int, extra map[string]string, log *slog.Logger) *specCSV {
-	f, err := os.Open(path)
-	if err != nil {
+// speculateCSV validates a file whose first bytes (head, 64 KiB) are UTF-8 text with LF line
+// ends into stg_k, straight from DuckDB's reader, before the scan has confirmed that the whole
+// file is UTF-8 with clean quoting. nil when the file does not look like that; refused when
+// DuckDB's reader refuses it (then nothing is left).
+func speculateCSV(ctx context.Context, conn *sql.Conn, path string, head []byte, delim byte, k int, extra map[string]string, log *slog.Logger) *specCSV {
+	if _, bom := utf16BOM(head); bom || headCROnly(head) {
 		return nil
 	}
-	buf := make([]byte, 64<<10)
-	n, _ := io.ReadFull(f, buf)
-	f.Close()
-	if ok, _, _ := validUTF8Prefix(buf[:n], n < len(buf)); !ok || bytes.IndexByte(buf[:n], 0) >= 0 {
+	if ok, _, _ := validUTF8Prefix(head, len(head) < headSize); !ok || bytes.IndexByte(head, 0) >= 0 {
 		return nil
 	}
-	header, hrec, line, err := csvHeader(path, looksLikeHeader(extra))
+	header, hrec, line, err := csvHeader(path, delim, looksLikeHeader(extra))
 	if err != nil || header == nil {
 		return nil
 	}
@@ -190,7 +204,7 @@ func speculateCSV(ctx context.Context, conn *sql.Conn, path string, k int, extra
 	if err != nil {
 		return nil
 	}
-	ok, err := loadCSVNative(ctx, conn, path, line, m, k, log)
+	ok, err := loadCSVNative(ctx, conn, path, delim, line, m, k, log)
 	if err != nil {
 		dropStaged(conn, k)
 		return nil
@@ -216,8 +230,8 @@ func (s *specCSV) use(ctx context.Context, conn *sql.Conn, scan *scanResult, k i
 // each row its line (stg_v_k). It reports ok=false (and no error) when DuckDB refuses the
 // file or its rows do not line up with the scanned records; the caller then falls back to
 // the Go reader.
-func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine int32, m *Mapping, dataLines []int32, k int, log *slog.Logger) (bool, error) {
-	if ok, err := loadCSVNative(ctx, conn, path, headerLine, m, k, log); !ok || err != nil {
+func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte, headerLine int32, m *Mapping, dataLines []int32, k int, log *slog.Logger) (bool, error) {
+	if ok, err := loadCSVNative(ctx, conn, path, delim, headerLine, m, k, log); !ok || err != nil {
 		return ok, err
 	}
 	return mapCSVLines(ctx, conn, headerLine, dataLines, k)
@@ -226,7 +240,7 @@ func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine
 // loadCSVNative validates the records after a UTF-8 CSV's header line into stg_k, in file
 // order, reading them with DuckDB's reader (c0..cN, all text) — no staged copy of the text.
 // ok=false (and no error) when DuckDB's reader refuses the file.
-func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine int32, m *Mapping, k int, log *slog.Logger) (bool, error) {
+func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte, headerLine int32, m *Mapping, k int, log *slog.Logger) (bool, error) {
 	var cols strings.Builder
 	for i := range m.Header {
 		if i > 0 {
@@ -235,9 +249,9 @@ func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine 
 		fmt.Fprintf(&cols, "'c%d': 'VARCHAR'", i)
 	}
 	src := fmt.Sprintf(`read_csv(%s,
-		auto_detect = false, header = true, skip = %d, delim = ',', quote = '"', escape = '"',
+		auto_detect = false, header = true, skip = %d, delim = %s, quote = '"', escape = '"',
 		columns = {%s}, strict_mode = true, null_padding = false, all_varchar = true, encoding = 'utf-8',
-		max_line_size = 16777216)`, sqlString(path), headerLine-1, cols.String())
+		max_line_size = 16777216)`, sqlString(path), headerLine-1, sqlString(string(delim)), cols.String())
 	err := createFieldsView(ctx, conn, m, k, src, false)
 	if err == nil {
 		err = validateInto(ctx, conn, k, log)

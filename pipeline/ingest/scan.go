@@ -28,7 +28,15 @@ type scanResult struct {
 	// FieldCounts maps a record's number of fields to the index of the last record that had
 	// it, so rows wider or narrower than the header are found without a second pass.
 	FieldCounts map[int]int
+	// lfOutside and crOutside: a '\n' or a '\r' was seen outside quoted fields (only scanned
+	// for CSV; see CROnly).
+	lfOutside, crOutside bool
 }
+
+// CROnly reports a CSV file with classic Mac OS line ends: no LF outside quoted fields, and
+// at least one CR. Its records were not told apart by the scan (which ends a record at LF):
+// the file is read from a copy with LF line ends (crToLF).
+func (r *scanResult) CROnly() bool { return !r.lfOutside && r.crOutside }
 
 // CSV scan states (RFC 4180).
 const (
@@ -39,21 +47,22 @@ const (
 	stQuoteSeen // a '"' inside a quoted field: either the closing quote or the first of ""
 )
 
-// scanFile hashes a file and, for CSV, finds where each record starts.
-func scanFile(ctx context.Context, path string, csvRecords bool, progress func(int64)) (*scanResult, error) {
+// scanFile hashes a file and, for CSV (csvRecords), finds where each record starts; delim is
+// the field delimiter (',' or '\t').
+func scanFile(ctx context.Context, path string, csvRecords bool, delim byte, progress func(int64)) (*scanResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return scanReader(ctx, f, 1<<20, csvRecords, progress)
+	return scanReader(ctx, f, 1<<20, csvRecords, delim, progress)
 }
 
 // scanReader is scanFile over any reader, read in chunks of chunkSize bytes.
-func scanReader(ctx context.Context, r io.Reader, chunkSize int, csvRecords bool, progress func(int64)) (*scanResult, error) {
+func scanReader(ctx context.Context, r io.Reader, chunkSize int, csvRecords bool, delim byte, progress func(int64)) (*scanResult, error) {
 	h := sha256.New()
 	res := &scanResult{ValidUTF8: true, BadUTF8At: -1, FieldCounts: map[int]int{}}
-	rs := &recordScanner{res: res, line: 1, state: stRecordStart}
+	rs := newRecordScanner(res, delim)
 	buf := make([]byte, chunkSize)
 	var carry []byte // an incomplete UTF-8 sequence at the end of the previous chunk
 	var off int64
@@ -117,6 +126,12 @@ type recordScanner struct {
 	line   int32
 	state  int
 	fields int
+	delim  byte
+	sep    []byte // delim, for bytes.Count
+}
+
+func newRecordScanner(res *scanResult, delim byte) *recordScanner {
+	return &recordScanner{res: res, line: 1, state: stRecordStart, delim: delim, sep: []byte{delim}}
 }
 
 func (s *recordScanner) endRecord() {
@@ -124,7 +139,7 @@ func (s *recordScanner) endRecord() {
 }
 
 // feedChunk scans one chunk. Whole lines without a '"' (most files have none at all) take a
-// fast path that finds line ends and counts commas with the bytes package's vectorised
+// fast path that finds line ends and counts delimiters with the bytes package's vectorised
 // searches; anything else goes byte by byte.
 func (s *recordScanner) feedChunk(b []byte) {
 	first := bytes.IndexByte(b, '\n')
@@ -144,14 +159,17 @@ func (s *recordScanner) feedChunk(b []byte) {
 }
 
 // feedLines scans whole lines without quotes, starting outside any record: each line that is
-// not blank (only '\r') is a record of 1 + its commas fields.
+// not blank (only '\r') is a record of 1 + its delimiters fields.
 func (s *recordScanner) feedLines(b []byte) {
+	if len(b) > 0 {
+		s.res.lfOutside = true
+	}
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		ln := b[:i]
 		if len(ln) > 0 && (ln[0] != '\r' || len(bytes.TrimLeft(ln, "\r")) > 0) {
 			s.res.RecordLines = append(s.res.RecordLines, s.line)
-			s.fields = 1 + bytes.Count(ln, comma)
+			s.fields = 1 + bytes.Count(ln, s.sep)
 			s.endRecord()
 		}
 		s.line++
@@ -159,14 +177,17 @@ func (s *recordScanner) feedLines(b []byte) {
 	}
 }
 
-var comma = []byte{','}
-
 // feed scans bytes one by one.
 func (s *recordScanner) feed(chunk []byte) {
 	res := s.res
 	for _, b := range chunk {
 		if b == '\n' {
 			s.line++
+			if s.state != stQuoted {
+				res.lfOutside = true
+			}
+		} else if b == '\r' && s.state != stQuoted {
+			res.crOutside = true
 		}
 		switch s.state {
 		case stFieldStart, stRecordStart:
@@ -185,7 +206,7 @@ func (s *recordScanner) feed(chunk []byte) {
 			switch b {
 			case '"':
 				s.state = stQuoted
-			case ',':
+			case s.delim:
 				s.state = stFieldStart
 				s.fields++
 			default:
@@ -195,7 +216,7 @@ func (s *recordScanner) feed(chunk []byte) {
 			switch b {
 			case '"':
 				res.BadQuoting = true
-			case ',':
+			case s.delim:
 				s.state = stFieldStart
 				s.fields++
 			case '\n':
@@ -210,7 +231,7 @@ func (s *recordScanner) feed(chunk []byte) {
 			switch b {
 			case '"':
 				s.state = stQuoted
-			case ',':
+			case s.delim:
 				s.state = stFieldStart
 				s.fields++
 			case '\n':
