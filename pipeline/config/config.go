@@ -60,14 +60,17 @@ type Quality struct {
 type Limits struct {
 	XLSXPartMB    int // the most one part (zip entry) of a workbook may decompress to, in MB
 	XLSXCellChars int // the most characters one workbook cell may hold
+	XLSXRatio     int // the most a part past 16 MB may expand: decompressed over compressed size
 }
 
 // Default limits: a part of 256 MB holds a sheet of roughly 400,000 case rows (shared
-// strings) — a century of a county office's cases — and 32,767 characters is Excel's own
-// limit for a cell.
+// strings) — a century of a county office's cases; 32,767 characters is Excel's own limit
+// for a cell; case exports compress about 10:1, and 100:1 is where Apache POI's
+// ZipSecureFile, too, takes a part for a decompression bomb.
 const (
 	DefaultXLSXPartMB    = 256
 	DefaultXLSXCellChars = 32767
+	DefaultXLSXRatio     = 100
 )
 
 // Reports holds report output settings.
@@ -320,9 +323,9 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 			}
 		}
 	}
-	c.Limits = Limits{XLSXPartMB: DefaultXLSXPartMB, XLSXCellChars: DefaultXLSXCellChars}
+	c.Limits = Limits{XLSXPartMB: DefaultXLSXPartMB, XLSXCellChars: DefaultXLSXCellChars, XLSXRatio: DefaultXLSXRatio}
 	if n := vals["limits"]; n != nil {
-		lv, _, err := p.mapping(n, "limits", []string{"xlsx_part_mb", "xlsx_cell_chars"})
+		lv, _, err := p.mapping(n, "limits", []string{"xlsx_part_mb", "xlsx_cell_chars", "xlsx_ratio"})
 		if err != nil {
 			return err
 		}
@@ -334,6 +337,11 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 		if m := lv["xlsx_cell_chars"]; m != nil {
 			if err := m.Decode(&c.Limits.XLSXCellChars); err != nil || c.Limits.XLSXCellChars < 1 || c.Limits.XLSXCellChars > 100_000_000 {
 				return p.errf(m, "limits.xlsx_cell_chars", "expected a whole number of characters from 1 to 100000000 (default %d, Excel's own limit)", DefaultXLSXCellChars)
+			}
+		}
+		if m := lv["xlsx_ratio"]; m != nil {
+			if err := m.Decode(&c.Limits.XLSXRatio); err != nil || c.Limits.XLSXRatio < 2 || c.Limits.XLSXRatio > 1_000_000 {
+				return p.errf(m, "limits.xlsx_ratio", "expected a whole number from 2 to 1000000: how many times its compressed size a workbook part may expand (default %d)", DefaultXLSXRatio)
 			}
 		}
 	}

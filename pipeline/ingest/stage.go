@@ -321,7 +321,13 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 			if p.src != nil {
 				sheet = p.src.Sheet
 			}
-			r, err = source.OpenXLSX(p.path, source.XLSXOptions{Sheet: sheet, IsHeader: looksLikeHeader(extra)})
+			xo := source.XLSXOptions{Sheet: sheet, IsHeader: looksLikeHeader(extra)}
+			if cfg := opt.Config; cfg != nil {
+				xo.MaxPartBytes = int64(cfg.Limits.XLSXPartMB) << 20
+				xo.MaxCellChars = cfg.Limits.XLSXCellChars
+				xo.MaxRatio = cfg.Limits.XLSXRatio
+			}
+			r, err = source.OpenXLSX(p.path, xo)
 		} else {
 			r, err = source.OpenJSON(p.path)
 		}
