@@ -269,7 +269,7 @@ func TestEmptyFiles(t *testing.T) {
 	ok := []string{
 		p.file("header-only.csv", "\ufeffcase_id,item_code,received_at,status\r\n\r\n"),
 		p.file("header-only-cr.csv", "case_id,item_code,received_at,status\r"),
-		p.file("header-only.tsv.txt", "case_id\titem_code\treceived_at\tstatus\n"),
+		p.file("header-only.tsv", "case_id\titem_code\treceived_at\tstatus\n"),
 		p.file("empty-array.json", " [ ]\n"),
 		p.file("empty.ndjson", ""),
 		p.file("blank.ndjson", "\n\r\n"),
