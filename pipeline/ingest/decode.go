@@ -32,6 +32,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -445,19 +446,36 @@ type utf8Evidence struct{ Multi, Bad int64 }
 func (e utf8Evidence) MostlyUTF8() bool { return e.Bad > 0 && e.Multi > e.Bad }
 
 func countUTF8(b []byte) (ev utf8Evidence) {
-	for i := 0; i < len(b); {
-		if b[i] < utf8.RuneSelf {
+	n := len(b)
+	for i := 0; i < n; {
+		if i+8 <= n && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
+			i += 8 // eight ASCII bytes
+			continue
+		}
+		c := b[i]
+		if c < utf8.RuneSelf {
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n <= 1 {
+		// The common two- and three-byte forms inline; the rest as utf8.DecodeRune decides.
+		if c >= 0xC2 && c <= 0xDF && i+1 < n && b[i+1]&0xC0 == 0x80 {
+			ev.Multi++
+			i += 2
+			continue
+		}
+		if c >= 0xE1 && c <= 0xEC && i+2 < n && b[i+1]&0xC0 == 0x80 && b[i+2]&0xC0 == 0x80 {
+			ev.Multi++
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
 			ev.Bad++
 			i++
 			continue
 		}
 		ev.Multi++
-		i += n
+		i += size
 	}
 	return ev
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -196,6 +198,36 @@ func TestSniffDelimiter(t *testing.T) {
 	} {
 		if got := sniffDelimiter([]byte(c.in), isHeader); got != c.want {
 			t.Errorf("%q: %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestCountUTF8: the inlined forms count exactly what utf8.DecodeRune decides.
+func TestCountUTF8(t *testing.T) {
+	gb, _ := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte("城关镇,华侨 身份证明 2022年10月31日 𠮷 €"))
+	inputs := [][]byte{gb, []byte("城关镇\xe9 ascii only, then \xed\xa0\x80 \xe0\x80\x80 \xf4\x90\x80\x80 \xc0\xaf 𠮷"), append(gb, "城关镇"...), {}}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 2000; i++ {
+		b := make([]byte, rnd.IntN(40))
+		for j := range b {
+			b[j] = []byte{'a', 0x80, 0xBF, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEF, 0xF0, 0xF4, 0xFF, byte(rnd.IntN(256))}[rnd.IntN(14)]
+		}
+		inputs = append(inputs, b)
+	}
+	for _, in := range inputs {
+		var want utf8Evidence
+		for i := 0; i < len(in); {
+			r, size := utf8.DecodeRune(in[i:])
+			switch {
+			case r == utf8.RuneError && size <= 1:
+				want.Bad++
+			case size > 1:
+				want.Multi++
+			}
+			i += size
+		}
+		if got := countUTF8(in); got != want {
+			t.Errorf("%q: %+v, want %+v", in, got, want)
 		}
 	}
 }
