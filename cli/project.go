@@ -45,7 +45,7 @@ items: items.csv              # 审批事项目录 / the approval-item catalogue
 sources:
   - name: approvals
     path: incoming/*          # 通配符；同一文件（sha256 相同）只拉取一次 / a glob; a file is pulled once
-    encoding: auto            # auto | utf-8 | gb18030 | gbk
+    encoding: auto            # auto | utf-8 | gb18030 | gbk | utf-16
     # sheet: 办件明细         # XLSX 工作表名，默认第一张 / XLSX sheet, default the first
     # columns: {办件号: case_id}   # 额外的表头别名 / extra header aliases
 

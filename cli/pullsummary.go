@@ -37,6 +37,9 @@ func printPullSummary(w io.Writer, res *ingest.Result, width int) {
 		switch f.Status {
 		case "pulled":
 			r.cells[2], r.cells[3], r.cells[4], r.cells[5] = num(f.RowsRead), num(f.Accepted), num(f.Superseded), num(f.Rejected)
+			if f.Note != "" { // "no rows"
+				r.notes = append(r.notes, textwidth.Safe(f.Note))
+			}
 			for _, rc := range f.Reasons {
 				r.notes = append(r.notes, rc.Reason+" "+num(rc.Rows))
 			}

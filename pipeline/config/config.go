@@ -48,6 +48,7 @@ type Config struct {
 	MemoryLimit string // DuckDB memory_limit in bytes ("4000000000B"; a percentage is of the memory available when loaded); "" = DuckDB's default (80% of RAM)
 	Threads     int    // DuckDB threads; 0 = DuckDB's default (all cores)
 	Quality     Quality
+	Limits      Limits
 	Reports     Reports
 	Sources     []Source
 	Jobs        []Job
@@ -61,6 +62,24 @@ type Config struct {
 type Quality struct {
 	MaxRejectRatio float64 // 0..1; default 1 (never fails)
 }
+
+// Limits protect the machine from broken or hostile input files (SPEC §4.2): a workbook
+// part or cell that decompresses past them is refused before memory grows.
+type Limits struct {
+	XLSXPartMB    int // the most one part (zip entry) of a workbook may decompress to, in MB
+	XLSXCellChars int // the most characters one workbook cell may hold
+	XLSXRatio     int // the most a part past 16 MB may expand: decompressed over compressed size
+}
+
+// Default limits: a part of 256 MB holds a sheet of roughly 400,000 case rows (shared
+// strings) — a century of a county office's cases; 32,767 characters is Excel's own limit
+// for a cell; case exports compress about 10:1, and 100:1 is where Apache POI's
+// ZipSecureFile, too, takes a part for a decompression bomb.
+const (
+	DefaultXLSXPartMB    = 256
+	DefaultXLSXCellChars = 32767
+	DefaultXLSXRatio     = 100
+)
 
 // Reports holds report output settings and the office's wording of its figures.
 type Reports struct {
@@ -98,7 +117,7 @@ func (r Reports) FocusCodes() []string {
 type Source struct {
 	Name     string
 	Path     string            // absolute glob
-	Encoding string            // auto | utf-8 | gb18030 | gbk
+	Encoding string            // auto | utf-8 | gb18030 | gbk | utf-16 | utf-16le | utf-16be (gb2312 is read as gb18030)
 	Format   string            // auto (by extension) | csv | xlsx | json | ndjson | parquet
 	Sheet    string            // XLSX sheet name; "" = first sheet
 	Columns  map[string]string // extra header aliases: header -> canonical field
@@ -141,8 +160,12 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Encodings accepted for CSV sources.
-var encodings = []string{"auto", "utf-8", "gb18030", "gbk"}
+// Encodings accepted for CSV sources. gb2312 is read as gb18030 (its superset); utf-16 takes
+// the byte order from the file's byte order mark (little-endian without one).
+var encodings = []string{"auto", "utf-8", "gb18030", "gbk", "gb2312", "utf-16", "utf-16le", "utf-16be"}
+
+// encodingAliases are other spellings of the encodings above.
+var encodingAliases = map[string]string{"utf8": "utf-8", "gb2312": "gb18030", "utf16": "utf-16", "utf16le": "utf-16le", "utf16be": "utf-16be"}
 
 // Formats accepted for sources.
 var formats = []string{"auto", "csv", "xlsx", "json", "ndjson", "parquet"}
@@ -271,7 +294,7 @@ func (p *parser) path(n *yaml.Node, key, dir string) (string, error) {
 	return filepath.Join(dir, s), nil
 }
 
-var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "reports", "sources", "jobs", "deliveries", "alerts", "history_days"}
+var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "limits", "reports", "sources", "jobs", "deliveries", "alerts", "history_days"}
 
 func (p *parser) top(c *Config, root *yaml.Node) error {
 	vals, _, err := p.mapping(root, "", topKeys)
@@ -346,6 +369,28 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 		if m := qv["max_reject_ratio"]; m != nil {
 			if err := m.Decode(&c.Quality.MaxRejectRatio); err != nil || c.Quality.MaxRejectRatio < 0 || c.Quality.MaxRejectRatio > 1 {
 				return p.errf(m, "quality.max_reject_ratio", "expected a fraction from 0 to 1 (e.g. 0.02 for 2%%)")
+			}
+		}
+	}
+	c.Limits = Limits{XLSXPartMB: DefaultXLSXPartMB, XLSXCellChars: DefaultXLSXCellChars, XLSXRatio: DefaultXLSXRatio}
+	if n := vals["limits"]; n != nil {
+		lv, _, err := p.mapping(n, "limits", []string{"xlsx_part_mb", "xlsx_cell_chars", "xlsx_ratio"})
+		if err != nil {
+			return err
+		}
+		if m := lv["xlsx_part_mb"]; m != nil {
+			if err := m.Decode(&c.Limits.XLSXPartMB); err != nil || c.Limits.XLSXPartMB < 1 || c.Limits.XLSXPartMB > 65536 {
+				return p.errf(m, "limits.xlsx_part_mb", "expected a whole number of megabytes from 1 to 65536 (default %d)", DefaultXLSXPartMB)
+			}
+		}
+		if m := lv["xlsx_cell_chars"]; m != nil {
+			if err := m.Decode(&c.Limits.XLSXCellChars); err != nil || c.Limits.XLSXCellChars < 1 || c.Limits.XLSXCellChars > 100_000_000 {
+				return p.errf(m, "limits.xlsx_cell_chars", "expected a whole number of characters from 1 to 100000000 (default %d, Excel's own limit)", DefaultXLSXCellChars)
+			}
+		}
+		if m := lv["xlsx_ratio"]; m != nil {
+			if err := m.Decode(&c.Limits.XLSXRatio); err != nil || c.Limits.XLSXRatio < 2 || c.Limits.XLSXRatio > 1_000_000 {
+				return p.errf(m, "limits.xlsx_ratio", "expected a whole number from 2 to 1000000: how many times its compressed size a workbook part may expand (default %d)", DefaultXLSXRatio)
 			}
 		}
 	}
@@ -498,9 +543,9 @@ func (p *parser) sources(c *Config, n *yaml.Node) error {
 			if s.Encoding, err = p.str(m, where+".encoding"); err != nil {
 				return err
 			}
-			s.Encoding = strings.ToLower(s.Encoding)
-			if s.Encoding == "utf8" {
-				s.Encoding = "utf-8"
+			s.Encoding = strings.ToLower(strings.TrimSpace(s.Encoding))
+			if canon, ok := encodingAliases[s.Encoding]; ok {
+				s.Encoding = canon
 			}
 			if !slices.Contains(encodings, s.Encoding) {
 				return p.errf(m, where+".encoding", "%q is not one of: %s", s.Encoding, strings.Join(encodings, ", "))

@@ -4,411 +4,50 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/caseload/caseload/pipeline/source"
 )
 
-// scanResult is what one pass over a file's bytes tells.
-type scanResult struct {
-	SHA256    string
-	Size      int64
-	ValidUTF8 bool
-	BadUTF8At int64 // byte offset of the first invalid UTF-8 sequence (when !ValidUTF8)
-	HasNUL    bool
-	// RecordLines[i] is the physical line (1-based) on which CSV record i starts, blank lines
-	// skipped. Only filled when scanning a CSV. Quote-aware: a newline inside a quoted field
-	// does not start a record. Valid for UTF-8 and GB18030 alike (neither uses the bytes
-	// '"', '\r' or '\n' inside a multi-byte character).
-	RecordLines []int32
-	// BadQuoting: a '"' inside an unquoted field, text after a closing quote, or a quoted
-	// field never closed. Such a file is refused with encoding/csv's exact line and column.
-	BadQuoting bool
-	// FieldCounts maps a record's number of fields to the index of the last record that had
-	// it, so rows wider or narrower than the header are found without a second pass.
-	FieldCounts map[int]int
-}
-
-// CSV scan states (RFC 4180).
-const (
-	stRecordStart = iota // at the start of a line outside quotes: blank lines are skipped here
-	stFieldStart
-	stUnquoted
-	stQuoted
-	stQuoteSeen // a '"' inside a quoted field: either the closing quote or the first of ""
-)
-
-// scanFile hashes a file and, for CSV, finds where each record starts.
-func scanFile(ctx context.Context, path string, csvRecords bool, progress func(int64)) (*scanResult, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return scanReader(ctx, f, 1<<20, csvRecords, progress)
-}
-
-// scanReader is scanFile over any reader, read in chunks of chunkSize bytes.
-func scanReader(ctx context.Context, r io.Reader, chunkSize int, csvRecords bool, progress func(int64)) (*scanResult, error) {
-	h := sha256.New()
-	res := &scanResult{ValidUTF8: true, BadUTF8At: -1, FieldCounts: map[int]int{}}
-	rs := &recordScanner{res: res, line: 1, state: stRecordStart}
-	buf := make([]byte, chunkSize)
-	var carry []byte // an incomplete UTF-8 sequence at the end of the previous chunk
-	var off int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n, rerr := io.ReadFull(r, buf)
-		if rerr == io.ErrUnexpectedEOF {
-			rerr = io.EOF
-		}
-		chunk := buf[:n]
-		h.Write(chunk)
-		if res.ValidUTF8 {
-			check := chunk
-			if len(carry) > 0 {
-				check = append(append([]byte(nil), carry...), chunk...)
-			}
-			valid, tail, at := validUTF8Prefix(check, rerr == io.EOF)
-			if !valid {
-				res.ValidUTF8 = false
-				res.BadUTF8At = off - int64(len(carry)) + int64(at)
-			}
-			carry = append(carry[:0], tail...)
-		}
-		if !res.HasNUL && bytes.IndexByte(chunk, 0) >= 0 {
-			res.HasNUL = true
-		}
-		if csvRecords {
-			rs.feedChunk(chunk)
-		}
-		off += int64(n)
-		if progress != nil {
-			progress(off)
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return nil, rerr
-		}
-	}
-	if rs.state == stQuoted {
-		res.BadQuoting = true // a quoted field is never closed
-	}
-	if csvRecords && rs.state != stRecordStart {
-		rs.endRecord()
-	}
-	if res.ValidUTF8 && len(carry) > 0 {
-		res.ValidUTF8 = false
-		res.BadUTF8At = off - int64(len(carry))
-	}
-	res.SHA256 = hex.EncodeToString(h.Sum(nil))
-	res.Size = off
-	return res, nil
-}
-
-// recordScanner finds where CSV records start (RFC 4180 quoting), chunk by chunk.
-type recordScanner struct {
-	res    *scanResult
-	line   int32
-	state  int
-	fields int
-}
-
-func (s *recordScanner) endRecord() {
-	s.res.FieldCounts[s.fields] = len(s.res.RecordLines) - 1
-}
-
-// feedChunk scans one chunk. Whole lines without a '"' (most files have none at all) take a
-// fast path that finds line ends and counts commas with the bytes package's vectorised
-// searches; anything else goes byte by byte.
-func (s *recordScanner) feedChunk(b []byte) {
-	first := bytes.IndexByte(b, '\n')
-	last := bytes.LastIndexByte(b, '\n')
-	if first < 0 || first == last {
-		s.feed(b)
-		return
-	}
-	s.feed(b[:first+1])
-	mid := b[first+1 : last+1]
-	if s.state == stRecordStart && bytes.IndexByte(mid, '"') < 0 {
-		s.feedLines(mid)
-	} else {
-		s.feed(mid)
-	}
-	s.feed(b[last+1:])
-}
-
-// feedLines scans whole lines without quotes, starting outside any record: each line that is
-// not blank (only '\r') is a record of 1 + its commas fields.
-func (s *recordScanner) feedLines(b []byte) {
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		ln := b[:i]
-		if len(ln) > 0 && (ln[0] != '\r' || len(bytes.TrimLeft(ln, "\r")) > 0) {
-			s.res.RecordLines = append(s.res.RecordLines, s.line)
-			s.fields = 1 + bytes.Count(ln, comma)
-			s.endRecord()
-		}
-		s.line++
-		b = b[i+1:]
-	}
-}
-
-var comma = []byte{','}
-
-// feed scans bytes one by one.
-func (s *recordScanner) feed(chunk []byte) {
-	res := s.res
-	for _, b := range chunk {
-		if b == '\n' {
-			s.line++
-		}
-		switch s.state {
-		case stFieldStart, stRecordStart:
-			switch b {
-			case '\n', '\r':
-				if s.state == stFieldStart && b == '\n' {
-					s.state = stRecordStart
-					s.endRecord()
-				}
-				continue
-			}
-			if s.state == stRecordStart {
-				res.RecordLines = append(res.RecordLines, s.line)
-				s.fields = 1
-			}
-			switch b {
-			case '"':
-				s.state = stQuoted
-			case ',':
-				s.state = stFieldStart
-				s.fields++
-			default:
-				s.state = stUnquoted
-			}
-		case stUnquoted:
-			switch b {
-			case '"':
-				res.BadQuoting = true
-			case ',':
-				s.state = stFieldStart
-				s.fields++
-			case '\n':
-				s.state = stRecordStart
-				s.endRecord()
-			}
-		case stQuoted:
-			if b == '"' {
-				s.state = stQuoteSeen
-			}
-		case stQuoteSeen:
-			switch b {
-			case '"':
-				s.state = stQuoted
-			case ',':
-				s.state = stFieldStart
-				s.fields++
-			case '\n':
-				s.state = stRecordStart
-				s.endRecord()
-			case '\r':
-			default:
-				res.BadQuoting = true
-				s.state = stUnquoted
-			}
-		}
-	}
-}
-
-// validUTF8Prefix checks b; an incomplete sequence at the very end is returned as tail
-// (unless final). at is the offset of the first bad byte.
-func validUTF8Prefix(b []byte, final bool) (ok bool, tail []byte, at int) {
-	if utf8.Valid(b) {
-		return true, nil, -1
-	}
-	i := 0
-	for i < len(b) {
-		if b[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size <= 1 {
-			if !final && len(b)-i < utf8.UTFMax && !utf8.FullRune(b[i:]) {
-				return true, b[i:], -1
-			}
-			return false, nil, i
-		}
-		i += size
-	}
-	return true, nil, -1
-}
-
-// decoderFor returns the decoder for an explicit or detected encoding ("" for UTF-8).
-func decoderFor(enc string) encoding.Encoding {
-	switch enc {
-	case "gb18030":
-		return simplifiedchinese.GB18030
-	case "gbk":
-		return simplifiedchinese.GBK
-	}
-	return nil
-}
-
-// lineOfOffset finds the 1-based line of a byte offset (for error messages).
-func lineOfOffset(path string, at int64) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	br := bufio.NewReader(io.LimitReader(f, at))
-	line := int64(1)
-	for {
-		b, err := br.ReadByte()
-		if err != nil {
-			return line
-		}
-		if b == '\n' {
-			line++
-		}
-	}
-}
-
-// transcodeToTemp decodes a GB18030/GBK file into a temporary UTF-8 file in dir. The file is
-// cut into blocks at '\n' bytes (which never occur inside a GB18030 or GBK multi-byte
-// character), decoded by one worker per core, and written in order.
-func transcodeToTemp(ctx context.Context, path, dir string, enc encoding.Encoding) (string, error) {
-	in, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer in.Close()
-	out, err := os.CreateTemp(dir, ".caseload-utf8-*.csv")
-	if err != nil {
-		return "", err
-	}
-	name := out.Name()
-	err = decodeParallel(ctx, in, out, enc, runtime.GOMAXPROCS(0))
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(name)
-		return "", err
-	}
-	return name, nil
-}
-
-// decodeParallel decodes r to w with up to workers goroutines, keeping the order of blocks.
-func decodeParallel(ctx context.Context, r io.Reader, w io.Writer, enc encoding.Encoding, workers int) error {
-	const blockSize = 4 << 20
-	type job struct {
-		in  []byte
-		out chan result
-	}
-	jobs := make(chan job, workers)
-	order := make(chan chan result, workers*2)
-	for i := 0; i < max(workers, 1); i++ {
-		go func() {
-			dec := enc.NewDecoder()
-			for j := range jobs {
-				b, err := dec.Bytes(j.in)
-				j.out <- result{b, err}
-			}
-		}()
-	}
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(order)
-		defer close(jobs)
-		br := bufio.NewReaderSize(r, blockSize)
-		var carry []byte
-		for {
-			if ctx.Err() != nil {
-				readErr <- ctx.Err()
-				return
-			}
-			buf := make([]byte, blockSize)
-			n, err := io.ReadFull(br, buf)
-			buf = append(carry, buf[:n]...)
-			carry = nil
-			last := err != nil
-			if !last {
-				if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
-					carry = append([]byte(nil), buf[i+1:]...)
-					buf = buf[:i+1]
-				}
-			}
-			if len(buf) > 0 {
-				ch := make(chan result, 1)
-				order <- ch
-				jobs <- job{in: buf, out: ch}
-			}
-			if last {
-				if err == io.EOF || err == io.ErrUnexpectedEOF {
-					err = nil
-				}
-				readErr <- err
-				return
-			}
-		}
-	}()
-	bw := bufio.NewWriterSize(w, 1<<20)
-	var firstErr error
-	for ch := range order {
-		res := <-ch
-		if firstErr == nil && res.err != nil {
-			firstErr = res.err
-		}
-		if firstErr == nil {
-			_, firstErr = bw.Write(res.b)
-		}
-	}
-	if err := <-readErr; firstErr == nil {
-		firstErr = err
-	}
-	if firstErr != nil {
-		return firstErr
-	}
-	return bw.Flush()
-}
-
-type result struct {
-	b   []byte
-	err error
+// newCSVReader is encoding/csv over r with the file's delimiter, any number of fields.
+func newCSVReader(r io.Reader, delim byte) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.Comma = rune(delim)
+	cr.FieldsPerRecord = -1
+	return cr
 }
 
 // csvHeader finds the header record among the first records of a UTF-8 CSV file: the first
 // that names at least two required fields (so title rows above it are skipped), else the
 // first non-empty record. It returns the header, the index of its record and the line it
-// starts on.
-func csvHeader(path string, isHeader func([]string) bool) ([]string, int, int32, error) {
+// starts on. A header with a CR inside a field is an error: that CR ended a line the file
+// did not otherwise end (mixed line ends), and taking the rest as one header would lose rows.
+func csvHeader(path string, delim byte, isHeader func([]string) bool) ([]string, int, int32, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, 0, err
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReader(f))
-	r.FieldsPerRecord = -1
+	h, i, line, err := findHeader(path, newCSVReader(bufio.NewReader(f), delim), isHeader)
+	if err == nil {
+		for _, v := range h {
+			if strings.ContainsRune(v, '\r') {
+				return nil, 0, 0, &source.Error{Path: path, Line: int64(line),
+					Msg: "the header row has a carriage return (CR) inside a field: the file mixes classic Mac (CR) and LF line ends, so its rows cannot be told apart; save it again as CSV"}
+			}
+		}
+	}
+	return h, i, line, err
+}
+
+func findHeader(path string, r *csv.Reader, isHeader func([]string) bool) ([]string, int, int32, error) {
 	var first []string
 	var firstLine int
 	for i := 0; i < 20; i++ {
@@ -458,14 +97,13 @@ func csvError(path string, err error) error {
 
 // diagnoseCSV reads the whole file with encoding/csv to find the first malformed record
 // (the message a user needs when DuckDB's reader refuses a file). nil when it parses.
-func diagnoseCSV(path string, headerRec, ncols int) error {
+func diagnoseCSV(path string, delim byte, headerRec, ncols int) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-	r.FieldsPerRecord = -1
+	r := newCSVReader(bufio.NewReaderSize(f, 1<<20), delim)
 	r.ReuseRecord = true
 	for i := 0; ; i++ {
 		rec, err := r.Read()
@@ -492,13 +130,12 @@ type csvRows struct {
 	row    source.Row
 }
 
-func openCSVRows(path string, headerRec int) (*csvRows, error) {
+func openCSVRows(path string, delim byte, headerRec int) (*csvRows, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-	r.FieldsPerRecord = -1
+	r := newCSVReader(bufio.NewReaderSize(f, 1<<20), delim)
 	r.ReuseRecord = true
 	c := &csvRows{f: f, r: r, path: path}
 	for i := 0; i <= headerRec; i++ {
@@ -548,22 +185,18 @@ type specCSV struct {
 	refused    bool
 }
 
-// speculateCSV validates a file whose first 64 KiB are UTF-8 text into stg_k, straight from
-// DuckDB's reader, before the scan has confirmed that the whole file is UTF-8 with clean
-// quoting. nil when the file does not look like that; refused when DuckDB's reader refuses
-// it (then nothing is left).
-func speculateCSV(ctx context.Context, conn *sql.Conn, path string, k int, extra map[string]string, log *slog.Logger) *specCSV {
-	f, err := os.Open(path)
-	if err != nil {
+// speculateCSV validates a file whose first bytes (head, 64 KiB) are UTF-8 text with LF line
+// ends into stg_k, straight from DuckDB's reader, before the scan has confirmed that the whole
+// file is UTF-8 with clean quoting. nil when the file does not look like that; refused when
+// DuckDB's reader refuses it (then nothing is left).
+func speculateCSV(ctx context.Context, conn *sql.Conn, path string, head []byte, delim byte, k int, extra map[string]string, log *slog.Logger) *specCSV {
+	if _, bom := utf16BOM(head); bom || headCROnly(head) {
 		return nil
 	}
-	buf := make([]byte, 64<<10)
-	n, _ := io.ReadFull(f, buf)
-	f.Close()
-	if ok, _, _ := validUTF8Prefix(buf[:n], n < len(buf)); !ok || bytes.IndexByte(buf[:n], 0) >= 0 {
+	if ok, _, _ := validUTF8Prefix(head, len(head) < headSize); !ok || bytes.IndexByte(head, 0) >= 0 {
 		return nil
 	}
-	header, hrec, line, err := csvHeader(path, looksLikeHeader(extra))
+	header, hrec, line, err := csvHeader(path, delim, looksLikeHeader(extra))
 	if err != nil || header == nil {
 		return nil
 	}
@@ -571,7 +204,7 @@ func speculateCSV(ctx context.Context, conn *sql.Conn, path string, k int, extra
 	if err != nil {
 		return nil
 	}
-	ok, err := loadCSVNative(ctx, conn, path, line, m, k, log)
+	ok, err := loadCSVNative(ctx, conn, path, delim, line, m, k, log)
 	if err != nil {
 		dropStaged(conn, k)
 		return nil
@@ -597,8 +230,8 @@ func (s *specCSV) use(ctx context.Context, conn *sql.Conn, scan *scanResult, k i
 // each row its line (stg_v_k). It reports ok=false (and no error) when DuckDB refuses the
 // file or its rows do not line up with the scanned records; the caller then falls back to
 // the Go reader.
-func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine int32, m *Mapping, dataLines []int32, k int, log *slog.Logger) (bool, error) {
-	if ok, err := loadCSVNative(ctx, conn, path, headerLine, m, k, log); !ok || err != nil {
+func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte, headerLine int32, m *Mapping, dataLines []int32, k int, log *slog.Logger) (bool, error) {
+	if ok, err := loadCSVNative(ctx, conn, path, delim, headerLine, m, k, log); !ok || err != nil {
 		return ok, err
 	}
 	return mapCSVLines(ctx, conn, headerLine, dataLines, k)
@@ -607,7 +240,7 @@ func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine
 // loadCSVNative validates the records after a UTF-8 CSV's header line into stg_k, in file
 // order, reading them with DuckDB's reader (c0..cN, all text) — no staged copy of the text.
 // ok=false (and no error) when DuckDB's reader refuses the file.
-func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine int32, m *Mapping, k int, log *slog.Logger) (bool, error) {
+func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte, headerLine int32, m *Mapping, k int, log *slog.Logger) (bool, error) {
 	var cols strings.Builder
 	for i := range m.Header {
 		if i > 0 {
@@ -616,9 +249,9 @@ func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, headerLine 
 		fmt.Fprintf(&cols, "'c%d': 'VARCHAR'", i)
 	}
 	src := fmt.Sprintf(`read_csv(%s,
-		auto_detect = false, header = true, skip = %d, delim = ',', quote = '"', escape = '"',
+		auto_detect = false, header = true, skip = %d, delim = %s, quote = '"', escape = '"',
 		columns = {%s}, strict_mode = true, null_padding = false, all_varchar = true, encoding = 'utf-8',
-		max_line_size = 16777216)`, sqlString(path), headerLine-1, cols.String())
+		max_line_size = 16777216)`, sqlString(path), headerLine-1, sqlString(string(delim)), cols.String())
 	err := createFieldsView(ctx, conn, m, k, src, false)
 	if err == nil {
 		err = validateInto(ctx, conn, k, log)

@@ -23,7 +23,7 @@ func TestDecodeParallel(t *testing.T) {
 	want, _ := simplifiedchinese.GB18030.NewDecoder().Bytes(gb)
 	for _, workers := range []int{1, 2, 3} {
 		var got bytes.Buffer
-		if err := decodeParallel(context.Background(), bytes.NewReader(gb), &got, simplifiedchinese.GB18030, workers); err != nil {
+		if _, err := decodeParallel(context.Background(), bytes.NewReader(gb), &got, simplifiedchinese.GB18030, "GB18030", workers, false); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got.Bytes(), want) || !bytes.Equal(want, src.Bytes()) {
@@ -32,15 +32,15 @@ func TestDecodeParallel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := decodeParallel(ctx, bytes.NewReader(gb), &bytes.Buffer{}, simplifiedchinese.GB18030, 2); err == nil {
+	if _, err := decodeParallel(ctx, bytes.NewReader(gb), &bytes.Buffer{}, simplifiedchinese.GB18030, "GB18030", 2, false); err == nil {
 		t.Error("a cancelled context must stop decoding with an error")
 	}
 }
 
 // byteLoopScan is the reference for the record scan: every byte through the state machine.
-func byteLoopScan(data []byte) *scanResult {
+func byteLoopScan(data []byte, delim byte) *scanResult {
 	res := &scanResult{FieldCounts: map[int]int{}}
-	rs := &recordScanner{res: res, line: 1, state: stRecordStart}
+	rs := newRecordScanner(res, delim)
 	rs.feed(data)
 	if rs.state == stQuoted {
 		res.BadQuoting = true
@@ -53,9 +53,9 @@ func byteLoopScan(data []byte) *scanResult {
 
 func sameRecords(t *testing.T, what string, data []byte, got, want *scanResult) {
 	t.Helper()
-	if fmt.Sprint(got.RecordLines) != fmt.Sprint(want.RecordLines) || fmt.Sprint(got.FieldCounts) != fmt.Sprint(want.FieldCounts) || got.BadQuoting != want.BadQuoting {
-		t.Fatalf("%s, input %q:\n got lines %v counts %v bad %v\nwant lines %v counts %v bad %v", what, data,
-			got.RecordLines, got.FieldCounts, got.BadQuoting, want.RecordLines, want.FieldCounts, want.BadQuoting)
+	if fmt.Sprint(got.RecordLines) != fmt.Sprint(want.RecordLines) || fmt.Sprint(got.FieldCounts) != fmt.Sprint(want.FieldCounts) || got.BadQuoting != want.BadQuoting || got.CROnly() != want.CROnly() {
+		t.Fatalf("%s, input %q:\n got lines %v counts %v bad %v cr-only %v\nwant lines %v counts %v bad %v cr-only %v", what, data,
+			got.RecordLines, got.FieldCounts, got.BadQuoting, got.CROnly(), want.RecordLines, want.FieldCounts, want.BadQuoting, want.CROnly())
 	}
 }
 
@@ -73,27 +73,38 @@ func TestScanFastPath(t *testing.T) {
 	}
 	for _, in := range inputs {
 		data := []byte(in)
-		want := byteLoopScan(data)
-		for _, size := range []int{1, 2, 3, 5, 7, 16, 64, 1 << 20} {
-			got, err := scanReader(context.Background(), bytes.NewReader(data), size, true, nil)
-			if err != nil {
-				t.Fatal(err)
+		for _, delim := range []byte{',', '\t'} {
+			want := byteLoopScan(data, delim)
+			for _, size := range []int{1, 2, 3, 5, 7, 16, 64, 1 << 20} {
+				got, err := scanReader(context.Background(), bytes.NewReader(data), size, true, delim, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameRecords(t, fmt.Sprintf("chunk %d, delimiter %q", size, delim), data, got, want)
 			}
-			sameRecords(t, fmt.Sprintf("chunk %d", size), data, got, want)
 		}
 	}
 }
 
-// FuzzScan: the chunked scan with its fast path agrees with the byte loop on any input.
+// FuzzScan: the chunked scan with its fast path agrees with the byte loop on any input, with
+// either delimiter (the high bit of size picks tab).
 func FuzzScan(f *testing.F) {
 	f.Add([]byte("a,b\n1,2\r\n\n\"x\ny\",3\n"), uint8(4))
 	f.Add([]byte("a,b\n1,\"2\n"), uint8(1))
+	f.Add([]byte("a,b\r1,2\r\r\"x\ry\",3\r"), uint8(3))                            // CR-only
+	f.Add([]byte("a,b\r1,\"2\n3\"\r4,5"), uint8(2))                                // CR-only, LF inside quotes
+	f.Add([]byte("\xff\xfea\x00\tb\x00\r\x00\n\x001\x00\t\x002\x00"), uint8(0x85)) // UTF-16LE, tab
+	f.Add([]byte("\xfe\xff\x00a\x00,\x00b\x00\r\x00\"\x00\n"), uint8(7))           // UTF-16BE
 	f.Fuzz(func(t *testing.T, data []byte, size uint8) {
-		want := byteLoopScan(data)
-		got, err := scanReader(context.Background(), bytes.NewReader(data), int(size)%64+1, true, nil)
+		delim := byte(',')
+		if size&0x80 != 0 {
+			delim = '\t'
+		}
+		want := byteLoopScan(data, delim)
+		got, err := scanReader(context.Background(), bytes.NewReader(data), int(size)%64+1, true, delim, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sameRecords(t, fmt.Sprintf("chunk %d", int(size)%64+1), data, got, want)
+		sameRecords(t, fmt.Sprintf("chunk %d, delimiter %q", int(size)%64+1, delim), data, got, want)
 	})
 }

@@ -257,7 +257,7 @@ func Format(path string, src *config.Source) (string, error) {
 		return src.Format, nil
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv", ".txt":
+	case ".csv", ".txt", ".tsv":
 		return "csv", nil
 	case ".xlsx", ".xlsm":
 		return "xlsx", nil

@@ -323,3 +323,41 @@ func TestSupersedeOrder(t *testing.T) {
 		t.Errorf("duplicate case ids: %s", n)
 	}
 }
+
+// TestFractionalSeconds: fractions of any length are kept to the microsecond, truncated
+// (SQL Server datetime2 writes seven digits, nanosecond sources nine), with or without an
+// offset, in every form that takes seconds.
+func TestFractionalSeconds(t *testing.T) {
+	conn := tsConn(t)
+	cases := []struct{ in, want string }{
+		{"2022-10-31 23:59:59.1234567", "2022-10-31T15:59:59.123456Z"},
+		{"2022-10-31 23:59:59.123456789", "2022-10-31T15:59:59.123456Z"},
+		{"2022-10-31T23:59:59.123456789", "2022-10-31T15:59:59.123456Z"},
+		{"2022-10-31 23:59:59.9999999", "2022-10-31T15:59:59.999999Z"}, // truncated: stays on its day
+		{"2022-10-31 23:59:59.123456789012", "2022-10-31T15:59:59.123456Z"},
+		{"2022-10-31 23:59:59.5", "2022-10-31T15:59:59.500000Z"},
+		{"2022-10-31 23:59:59.000001", "2022-10-31T15:59:59.000001Z"},
+		{"2022/10/31 23:59:59.1234567", "2022-10-31T15:59:59.123456Z"},
+		{"2022年10月31日 23:59:59.1234567", "2022-10-31T15:59:59.123456Z"},
+		{"2022年10月31日23时59分59.25秒", "2022-10-31T15:59:59.250000Z"},
+		{"2022-10-31T23:59:59.1234567+08:00", "2022-10-31T15:59:59.123456Z"},
+		{"2022-10-31T15:59:59.123456789Z", "2022-10-31T15:59:59.123456Z"},
+		{"2022-10-31 23:59:59.123456789123+08", "2022-10-31T15:59:59.123456Z"},
+		{"2022-10-31 23:59:59.", "NULL"},
+		{"2022-10-31 23:59:59.12a", "NULL"},
+	}
+	for _, c := range cases {
+		var out sql.NullString
+		if err := conn.QueryRowContext(context.Background(),
+			`SELECT strftime(cl_ts(cl_text(?)) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')`, c.in).Scan(&out); err != nil {
+			t.Fatalf("cl_ts(%q): %v", c.in, err)
+		}
+		got := "NULL"
+		if out.Valid {
+			got = out.String
+		}
+		if got != c.want {
+			t.Errorf("cl_ts(%q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}

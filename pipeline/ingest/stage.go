@@ -265,7 +265,18 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 	}
 	var scan *scanResult
 	var spec *specCSV
-	if format == "csv" && decoderFor(csvEncoding(p)) == nil {
+	var head []byte
+	delim := byte(',')
+	if format == "csv" {
+		// The delimiter is decided from the first bytes, before the scan counts fields.
+		if head, err = readHead(p.path, headSize); err != nil {
+			return nil, &FileError{Path: p.display, Err: err}
+		}
+		if _, bom := utf16BOM(head); !bom && !strings.HasPrefix(csvEncoding(p), "utf-16") {
+			delim = sniffDelimiter(head, looksLikeHeader(extra))
+		}
+	}
+	if enc := csvEncoding(p); format == "csv" && (enc == "auto" || enc == "utf-8") {
 		// The scan (Go, one core) and DuckDB's reader (which leaves part of the second core
 		// idle) overlap: the file is loaded on the guess that the scan will confirm it.
 		type scanned struct {
@@ -274,14 +285,14 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 		}
 		done := make(chan scanned, 1)
 		go func() {
-			r, err := scanFile(ctx, p.path, true, setProgress)
+			r, err := scanFile(ctx, p.path, true, delim, setProgress)
 			done <- scanned{r, err}
 		}()
-		spec = speculateCSV(ctx, conn, p.path, k, extra, opt.Logger)
+		spec = speculateCSV(ctx, conn, p.path, head, delim, k, extra, opt.Logger)
 		out := <-done
 		scan, err = out.r, out.err
 	} else {
-		scan, err = scanFile(ctx, p.path, format == "csv", setProgress)
+		scan, err = scanFile(ctx, p.path, format == "csv", delim, setProgress)
 	}
 	if err != nil {
 		dropStaged(conn, k)
@@ -302,7 +313,7 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 	sf := &stagedFile{plan: p, res: fr, scan: scan, k: k, started: started}
 	switch format {
 	case "csv":
-		err = stageCSV(ctx, conn, p, k, scan, fr, extra, opt, spec)
+		err = stageCSV(ctx, conn, p, k, csvFile{scan: scan, head: head, delim: delim}, fr, extra, opt, spec)
 	case "xlsx", "json", "ndjson":
 		var r source.Reader
 		if format == "xlsx" {
@@ -310,15 +321,33 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 			if p.src != nil {
 				sheet = p.src.Sheet
 			}
-			r, err = source.OpenXLSX(p.path, source.XLSXOptions{Sheet: sheet, IsHeader: looksLikeHeader(extra)})
+			xo := source.XLSXOptions{Sheet: sheet, IsHeader: looksLikeHeader(extra)}
+			if cfg := opt.Config; cfg != nil {
+				xo.MaxPartBytes = int64(cfg.Limits.XLSXPartMB) << 20
+				xo.MaxCellChars = cfg.Limits.XLSXCellChars
+				xo.MaxRatio = cfg.Limits.XLSXRatio
+			}
+			r, err = source.OpenXLSX(p.path, xo)
 		} else {
 			r, err = source.OpenJSON(p.path)
 		}
 		if err == nil {
-			_, err = stageReader(ctx, conn, r, k)
+			var n int64
+			n, err = stageReader(ctx, conn, r, k)
 			r.Close()
+			header := r.Header()
+			if err == nil && n == 0 && len(header) == 0 {
+				// JSON without a single object: no keys to check, nothing to load.
+				if e, ok := r.(interface{ Empty() bool }); ok && e.Empty() && format == "json" {
+					err = &source.Error{Path: p.path, Msg: "the file is empty; expected a JSON array of objects (an export of no cases is [])"}
+				} else {
+					header = requiredFields
+					dropStaged(conn, k)
+					_, err = stageReader(ctx, conn, noRows{header}, k)
+				}
+			}
 			if err == nil {
-				err = validateTable(ctx, conn, r.Header(), extra, k, opt.Logger)
+				err = validateTable(ctx, conn, header, extra, k, opt.Logger)
 			}
 		}
 	case "parquet":
@@ -337,7 +366,17 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 		}
 		return nil, &FileError{Path: p.display, Err: relabel(err, p)}
 	}
-	opt.Logger.Debug("validated", "file", p.display, "seconds", time.Since(started).Seconds())
+	// A file with a header (or, for JSON, a valid shape) but no rows is pulled with 0 rows and
+	// recorded in the ledger like any other, never an error.
+	var n int64
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM stg_%d", k)).Scan(&n); err != nil {
+		dropStaged(conn, k)
+		return nil, &FileError{Path: p.display, Err: err}
+	}
+	if n == 0 {
+		fr.Note = "no rows"
+	}
+	opt.Logger.Debug("validated", "file", p.display, "rows", n, "seconds", time.Since(started).Seconds())
 	return sf, nil
 }
 
@@ -360,43 +399,106 @@ func csvEncoding(p plannedFile) string {
 	return "auto"
 }
 
-// stageCSV decides the encoding, finds the header and loads the rows, natively when
-// DuckDB's reader lines up with the scanned records, else with encoding/csv. spec is the
-// load made while the file was scanned (nil if none): it is used when the scan confirms it,
-// else dropped.
-func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *scanResult, fr *FileResult, extra map[string]string, opt Options, spec *specCSV) error {
-	tempDir := opt.tempDir
-	enc := csvEncoding(p)
-	if spec != nil && !(scan.ValidUTF8 && !scan.HasNUL && !scan.BadQuoting) {
+// csvFile is what is known of a CSV file before it is staged.
+type csvFile struct {
+	scan  *scanResult // of the file's bytes
+	head  []byte      // its first headSize bytes
+	delim byte
+}
+
+// stageCSV decides the encoding (decode.go), reads the file from a UTF-8 copy with LF line
+// ends when it is not one already (UTF-16, GB18030/GBK, CR-only), finds the header and loads
+// the rows, natively when DuckDB's reader lines up with the scanned records, else with
+// encoding/csv. spec is the load made while the file was scanned (nil if none): it is used
+// when the scan confirms it, else dropped.
+func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, cf csvFile, fr *FileResult, extra map[string]string, opt Options, spec *specCSV) error {
+	scan, delim := cf.scan, cf.delim
+	declared := csvEncoding(p)
+	enc := chooseEncoding(declared, cf.head, scan)
+	fr.Encoding = enc
+	if spec != nil && !(enc == "utf-8" && scan.ValidUTF8 && !scan.HasNUL && !scan.BadQuoting && !scan.CROnly()) {
 		dropStaged(conn, k)
 		spec = nil
 	}
-	if scan.HasNUL {
-		return &source.Error{Path: p.path, Msg: "contains NUL bytes: this is a binary file, not CSV text (export as CSV, or name the file .xlsx/.parquet if it is one)"}
+	path := p.path // the file read from here on: UTF-8 with LF line ends
+	var temps []string
+	defer func() {
+		for _, t := range temps {
+			os.Remove(t)
+		}
+	}()
+	encErr := func(err error, advice string) error {
+		var bb *badBytes
+		if errors.As(err, &bb) {
+			return &source.Error{Path: p.path, Line: bb.Line, Msg: bb.Error() + advice}
+		}
+		return &source.Error{Path: p.path, Msg: fmt.Sprintf("cannot decode as %s: %v", enc, err)}
 	}
-	switch enc {
-	case "auto":
-		enc = "utf-8"
-		if !scan.ValidUTF8 {
-			enc = "gb18030"
-		}
-	case "utf-8":
-		if !scan.ValidUTF8 {
-			return &source.Error{Path: p.path, Line: lineOfOffset(p.path, scan.BadUTF8At),
-				Msg: fmt.Sprintf("not valid UTF-8 (byte offset %d); the source says encoding: utf-8 — if the file comes from Excel on Chinese Windows, set encoding: gb18030 or auto", scan.BadUTF8At)}
-		}
-	}
-	fr.Encoding = enc
-	path := p.path
-	if dec := decoderFor(enc); dec != nil {
-		if tempDir == "" {
-			tempDir = os.TempDir()
-		}
-		tmp, err := transcodeToTemp(ctx, p.path, tempDir, dec)
+	if enc == "utf-16le" || enc == "utf-16be" {
+		tmp, err := utf16ToTemp(ctx, p.path, opt.tempDir, enc == "utf-16be")
 		if err != nil {
-			return &source.Error{Path: p.path, Msg: fmt.Sprintf("cannot decode as %s: %v", enc, err)}
+			return encErr(err, "; the file may be damaged, export it again")
 		}
-		defer os.Remove(tmp)
+		temps = append(temps, tmp)
+		path = tmp
+		head, err := readHead(tmp, headSize)
+		if err != nil {
+			return err
+		}
+		delim = sniffDelimiter(head, looksLikeHeader(extra))
+		if scan, err = scanFile(ctx, tmp, true, delim, nil); err != nil {
+			return err
+		}
+	}
+	if scan.HasNUL {
+		msg := "contains NUL bytes: this is a binary file, not CSV text (export as CSV, or name the file .xlsx/.parquet if it is one)"
+		if guess := looksUTF16(cf.head); guess != "" && path == p.path {
+			msg = "contains NUL bytes: it looks like UTF-16 text without a byte order mark; set encoding: " + guess + " in the source, or export it again as CSV UTF-8"
+		}
+		return &source.Error{Path: p.path, Msg: msg}
+	}
+	if scan.CROnly() {
+		tmp, err := crToLFTemp(ctx, path, opt.tempDir)
+		if err != nil {
+			return err
+		}
+		temps = append(temps, tmp)
+		path = tmp
+		if scan, err = scanFile(ctx, tmp, true, delim, nil); err != nil {
+			return err
+		}
+		opt.Logger.Debug("CR-only line ends: read from a copy with LF", "file", p.display)
+	}
+	if enc == "utf-8" && !scan.ValidUTF8 {
+		hint := " — if the file comes from Excel on Chinese Windows, set encoding: gb18030 or auto"
+		if _, bom := utf16BOM(cf.head); bom {
+			hint = " — it starts with a UTF-16 byte order mark: set encoding: utf-16 or auto"
+		}
+		return &source.Error{Path: p.path, Line: lineOfOffset(path, scan.BadUTF8At),
+			Msg: fmt.Sprintf("not valid UTF-8 at byte offset %d (%s); the source says encoding: utf-8%s", scan.BadUTF8At, hexBytes(bytesAt(path, scan.BadUTF8At, 1)), hint)}
+	}
+	if dec := decoderFor(enc); dec != nil {
+		name := strings.ToUpper(enc)
+		tmp, ev, err := gbToTemp(ctx, path, opt.tempDir, dec, name, declared == "auto")
+		if tmp != "" {
+			temps = append(temps, tmp)
+		}
+		if declared == "auto" && ev.MostlyUTF8() {
+			// Rule 3: UTF-8 with a stray byte, not GB18030.
+			return &source.Error{Path: p.path, Line: lineOfOffset(path, scan.BadUTF8At),
+				Msg: fmt.Sprintf("not valid UTF-8 at byte offset %d (%s), while the rest of the file is UTF-8 (%d multi-byte characters, %s), so it is not read as GB18030: correct that byte, or if the file is GB18030 set encoding: gb18030 in the source",
+					scan.BadUTF8At, hexBytes(bytesAt(path, scan.BadUTF8At, 1)), ev.Multi, plural(ev.Bad, "invalid byte", "invalid bytes"))}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			advice := "; the file may be damaged, or in another encoding"
+			if declared == "auto" {
+				advice = fmt.Sprintf("; the file is neither UTF-8 (byte offset %d is not) nor GB18030: export it as CSV UTF-8, or set the source's encoding", scan.BadUTF8At)
+			}
+			return encErr(err, advice)
+		}
 		path = tmp
 	}
 	if spec != nil && !spec.refused {
@@ -409,7 +511,7 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 		}
 		dropStaged(conn, k)
 	}
-	header, hrec, _, err := csvHeader(path, looksLikeHeader(extra))
+	header, hrec, _, err := csvHeader(path, delim, looksLikeHeader(extra))
 	if err != nil {
 		return err
 	}
@@ -430,7 +532,7 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 	// A header that does not map is reported after the file's own faults (below).
 	triedNative := spec != nil && spec.refused && spec.headerLine == headerLine
 	if m, merr := MapHeader(header, extra); merr == nil && !scan.BadQuoting && uniform && !triedNative {
-		ok, err := stageCSVNative(ctx, conn, path, headerLine, m, dataLines, k, opt.Logger)
+		ok, err := stageCSVNative(ctx, conn, path, delim, headerLine, m, dataLines, k, opt.Logger)
 		if err != nil {
 			return err
 		}
@@ -440,10 +542,10 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 	}
 	// DuckDB refused the file or its rows did not line up: find the exact problem, or load
 	// it with encoding/csv.
-	if derr := diagnoseCSV(path, hrec, len(header)); derr != nil {
+	if derr := diagnoseCSV(path, delim, hrec, len(header)); derr != nil {
 		return derr
 	}
-	r, err := openCSVRows(path, hrec)
+	r, err := openCSVRows(path, delim, hrec)
 	if err != nil {
 		return err
 	}
@@ -453,3 +555,17 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, scan *s
 	}
 	return validateTable(ctx, conn, header, extra, k, opt.Logger)
 }
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// noRows is a source.Reader with a header and no rows.
+type noRows struct{ header []string }
+
+func (n noRows) Header() []string        { return n.header }
+func (noRows) Next() (source.Row, error) { return source.Row{}, io.EOF }
+func (noRows) Close() error              { return nil }

@@ -21,7 +21,8 @@ import (
 // the keys, once to yield rows, so a malformed file fails here and nothing is
 // returned from it. Values become text: strings as is, numbers exactly as
 // written, true/false as "true"/"false", null as "", objects and arrays as
-// compact JSON. An empty file or empty array has an empty header and no rows.
+// compact JSON. An empty file or empty array has an empty header and no rows (Empty tells
+// the two apart).
 func OpenJSON(filePath string) (Reader, error) {
 	f, err := os.Open(filePath)
 	if err != nil {
@@ -57,6 +58,10 @@ type jsonReader struct {
 }
 
 func (r *jsonReader) Header() []string { return r.header }
+
+// Empty reports a file with nothing but blanks (and a byte order mark) in it: no JSON value
+// at all, not even [].
+func (r *jsonReader) Empty() bool { return r.form == formEmpty }
 
 func (r *jsonReader) open() error {
 	if err := r.sniff(); err != nil {

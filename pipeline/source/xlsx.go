@@ -25,6 +25,13 @@ type XLSXOptions struct {
 	// MaxHeaderScan is how many sheet rows are scanned for the header
 	// (default 20).
 	MaxHeaderScan int
+	// Limits (limits.go); 0 means the default. MaxPartBytes: the most one part
+	// may decompress to (256 MB). MaxCellChars: the most characters in one
+	// cell (32,767, Excel's own limit). MaxRatio: the most a part larger than
+	// 16 MB may expand, decompressed size over compressed size (100).
+	MaxPartBytes int64
+	MaxCellChars int
+	MaxRatio     int
 }
 
 const (
@@ -65,7 +72,7 @@ func openXLSX(filePath string, f *os.File, opt XLSXOptions) (*xlsxReader, error)
 	if err != nil {
 		return nil, notZipError(filePath, f, err)
 	}
-	pkg := newPackage(filePath, zr)
+	pkg := newPackage(filePath, zr, st.Size(), opt.limits())
 	wb, err := pkg.workbook()
 	if err != nil {
 		return nil, err
@@ -96,6 +103,8 @@ func openXLSX(filePath string, f *os.File, opt XLSXOptions) (*xlsxReader, error)
 		sc: sheetScanner{
 			path:      filePath,
 			dec:       xml.NewDecoder(rc),
+			part:      rc,
+			limits:    pkg.limits,
 			sst:       sst,
 			dateStyle: dateStyle,
 			date1904:  wb.date1904,
@@ -282,6 +291,8 @@ type xcell struct {
 type sheetScanner struct {
 	path      string
 	dec       *xml.Decoder
+	part      *boundedPart
+	limits    xlsxLimits
 	sst       []string
 	dateStyle []bool // by cellXfs index: the style's number format is a date
 	date1904  bool
@@ -300,6 +311,7 @@ func (s *sheetScanner) damaged(err error) error {
 
 func (s *sheetScanner) token() (xml.Token, error) {
 	tok, err := s.dec.RawToken()
+	s.part.mark()
 	if err == io.EOF {
 		if s.inData {
 			return nil, s.damaged(io.ErrUnexpectedEOF)
@@ -307,6 +319,12 @@ func (s *sheetScanner) token() (xml.Token, error) {
 		return nil, io.EOF
 	}
 	if err != nil {
+		var limit *Error
+		if errors.As(err, &limit) {
+			c := *limit
+			c.Line, c.sheet = s.row, true
+			return nil, &c
+		}
 		return nil, s.damaged(err)
 	}
 	return tok, nil
@@ -490,8 +508,14 @@ func (s *sheetScanner) readCell(col int, typ, style string) (string, error) {
 		case xml.CharData:
 			if inV || (inT && rph == 0) {
 				s.text = append(s.text, t...)
+				if s.limits.cellTooLong(s.text, false) {
+					return "", sheetErrorf(s.path, s.row, col, "%s", s.limits.cellMsg())
+				}
 			}
 		}
+	}
+	if s.limits.cellTooLong(s.text, true) {
+		return "", sheetErrorf(s.path, s.row, col, "%s", s.limits.cellMsg())
 	}
 	raw := string(s.text)
 	switch typ {

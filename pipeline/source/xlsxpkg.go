@@ -3,6 +3,7 @@ package source
 import (
 	"archive/zip"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -12,12 +13,14 @@ import (
 
 // xlsxPackage gives access to the parts of an OOXML package (a zip archive).
 type xlsxPackage struct {
-	path  string
-	parts map[string]*zip.File // by lower-case part name, no leading "/"
+	path   string
+	parts  map[string]*zip.File // by lower-case part name, no leading "/"
+	size   int64                // of the file
+	limits xlsxLimits
 }
 
-func newPackage(filePath string, zr *zip.Reader) *xlsxPackage {
-	p := &xlsxPackage{path: filePath, parts: make(map[string]*zip.File, len(zr.File))}
+func newPackage(filePath string, zr *zip.Reader, size int64, limits xlsxLimits) *xlsxPackage {
+	p := &xlsxPackage{path: filePath, parts: make(map[string]*zip.File, len(zr.File)), size: size, limits: limits}
 	for _, f := range zr.File {
 		name := strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(f.Name, "\\", "/"), "/"))
 		if _, dup := p.parts[name]; !dup {
@@ -37,16 +40,23 @@ func (p *xlsxPackage) damaged(part string, err error) *Error {
 		Msg: fmt.Sprintf("not a valid XLSX file (%s: %v); the file may be truncated or corrupt, export or save it again", part, err)}
 }
 
-func (p *xlsxPackage) open(name string) (io.ReadCloser, error) {
+// open opens a part for reading, bounded by the package's limits (limits.go): a part whose
+// central directory already declares too much is refused before anything is inflated.
+func (p *xlsxPackage) open(name string) (*boundedPart, error) {
 	f, ok := p.parts[strings.ToLower(name)]
 	if !ok {
 		return nil, &Error{Path: p.path, Msg: fmt.Sprintf("not a valid XLSX file (part %s is missing)", name)}
+	}
+	bp := p.limits.bound(p.path, name, f, p.size)
+	if err := bp.checkDeclared(f.UncompressedSize64); err != nil {
+		return nil, err
 	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, p.damaged(name, err)
 	}
-	return rc, nil
+	bp.rc = rc
+	return bp, nil
 }
 
 // parse streams the tokens of an XML part to fn. A missing part is not an
@@ -63,16 +73,29 @@ func (p *xlsxPackage) parse(name string, optional bool, fn func(xml.Token) error
 	dec := xml.NewDecoder(rc)
 	for {
 		tok, err := dec.RawToken()
+		rc.mark()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
+			var limit *Error
+			if errors.As(err, &limit) {
+				return limit
+			}
 			return p.damaged(name, err)
 		}
 		if err := fn(tok); err != nil {
 			return err
 		}
 	}
+}
+
+// maxEntries bounds the sheets, relationships, number formats and cell formats a workbook
+// may list (Excel allows 65,490 cell formats): each costs memory for as long as the file is read.
+const maxEntries = 1 << 18
+
+func (p *xlsxPackage) tooMany(part, what string) error {
+	return &Error{Path: p.path, Msg: fmt.Sprintf("part %s lists more than %d %s: refused as damaged or built to exhaust memory", part, maxEntries, what)}
 }
 
 type relationship struct{ id, typ, target string }
@@ -92,6 +115,9 @@ func (p *xlsxPackage) rels(source string) ([]relationship, error) {
 				target = strings.TrimPrefix(target, "/")
 			} else {
 				target = path.Join(dir, target)
+			}
+			if len(out) >= maxEntries {
+				return p.tooMany(relsName, "relationships")
 			}
 			out = append(out, relationship{id: attr(se.Attr, "Id"), typ: attr(se.Attr, "Type"), target: target})
 		}
@@ -176,6 +202,9 @@ func (p *xlsxPackage) workbook() (*workbookInfo, error) {
 					s.part = byID[a.Value]
 				}
 			}
+			if len(wb.sheets) >= maxEntries {
+				return p.tooMany(wbPart, "sheets")
+			}
 			wb.sheets = append(wb.sheets, s)
 		}
 		return nil
@@ -237,6 +266,9 @@ func (p *xlsxPackage) styles(part string) ([]bool, error) {
 			case "numFmt":
 				if inNumFmts {
 					if id, err := strconv.Atoi(attr(t.Attr, "numFmtId")); err == nil {
+						if len(custom) >= maxEntries {
+							return p.tooMany(part, "number formats")
+						}
 						custom[id] = attr(t.Attr, "formatCode")
 					}
 				}
@@ -245,6 +277,9 @@ func (p *xlsxPackage) styles(part string) ([]bool, error) {
 					id, err := strconv.Atoi(attr(t.Attr, "numFmtId"))
 					if err != nil {
 						id = 0
+					}
+					if len(xfFmt) >= maxEntries {
+						return p.tooMany(part, "cell formats")
 					}
 					xfFmt = append(xfFmt, id)
 				}
@@ -291,6 +326,7 @@ func (p *xlsxPackage) sharedStrings(part string) ([]string, error) {
 		inSI bool
 		inT  bool
 		rph  int
+		mem  int64 // bytes the table takes in memory, bounded like a part
 	)
 	err := p.parse(part, true, func(tok xml.Token) error {
 		switch t := tok.(type) {
@@ -311,7 +347,13 @@ func (p *xlsxPackage) sharedStrings(part string) ([]string, error) {
 			switch t.Name.Local {
 			case "si":
 				inSI = false
+				if p.limits.cellTooLong(buf, true) {
+					return &Error{Path: p.path, Msg: fmt.Sprintf("shared string %d is %s", len(out), strings.TrimPrefix(p.limits.cellMsg(), "a cell of "))}
+				}
 				out = append(out, decodeXString(string(buf)))
+				if mem += int64(len(buf)) + 32; mem > p.limits.PartBytes {
+					return &Error{Path: p.path, Msg: fmt.Sprintf("the shared strings take more than %d MB of memory (limits.xlsx_part_mb): refused as a possible decompression bomb; if the workbook is genuine, raise limits.xlsx_part_mb in caseload.yaml", p.limits.PartBytes>>20)}
+				}
 			case "t":
 				inT = false
 			case "rPh":
@@ -320,6 +362,9 @@ func (p *xlsxPackage) sharedStrings(part string) ([]string, error) {
 		case xml.CharData:
 			if inT && rph == 0 {
 				buf = append(buf, t...)
+				if p.limits.cellTooLong(buf, false) {
+					return &Error{Path: p.path, Msg: fmt.Sprintf("shared string %d is %s", len(out), strings.TrimPrefix(p.limits.cellMsg(), "a cell of "))}
+				}
 			}
 		}
 		return nil

@@ -9,6 +9,10 @@
 --   2022-10-31 23:59 · 2022-10-31T23:59:59 · 2022/10/31 23:59:59 · 2022/1/2 8:05 ·
 --   2022年10月31日 23:59[:59] · 2022年10月31日23时59分 · bare dates 2022-10-31, 2022/1/2,
 --   2022年10月31日, 20221031 (00:00 local). Impossible dates (2022-02-30) are not timestamps.
+--   Fractional seconds of any length (`23:59:59.1234567` from SQL Server's datetime2, nine
+--   digits from a Parquet TIMESTAMP_NS column read as text) are kept to the microsecond:
+--   digits after the sixth are dropped (truncated, never rounded — as DuckDB's own casts do,
+--   so 23:59:59.9999999 stays on its day). 秒的小数部分保留到微秒（截断，不四舍五入）。
 -- How: cheap tests of the text's shape (LIKE, contains) pick exactly one strptime format per
 -- value — trying a list of formats costs seconds per million values, so the common
 -- machine form "YYYY-MM-DD HH:MM:SS" is tested first. A normalised text (slashes to dashes,
@@ -17,10 +21,14 @@
 -- times become instants through cl_instant. Validation also rejects years outside 1900–2100
 -- (cl_year_ok): "22/10/31" typed with a two-digit year is not year 22.
 --   解析方式：按文本形状选定唯一的格式；墙上时间经 cl_instant 转为时刻。
+-- cl_frac6(text): the text with a fraction of seconds cut to its first six digits (%f takes
+-- at most six). Only values that have a fraction go through it.
+CREATE OR REPLACE TEMP MACRO cl_frac6(n) AS (regexp_replace(n, '(\.\d{6})\d+', '\1'));
+
 CREATE OR REPLACE TEMP MACRO cl_ts_dash(n) AS (
     -- n: Y-M-D with an optional time after a space (T, and / in 2022/1/2, already replaced)
     CASE
-        WHEN n LIKE '%:%:%.%' THEN try_strptime(n, '%Y-%m-%d %H:%M:%S.%f')
+        WHEN n LIKE '%:%:%.%' THEN try_strptime(cl_frac6(n), '%Y-%m-%d %H:%M:%S.%f')
         WHEN n LIKE '%:%:%'   THEN try_strptime(n, '%Y-%m-%d %H:%M:%S')
         WHEN n LIKE '%:%'     THEN try_strptime(n, '%Y-%m-%d %H:%M')
         WHEN n LIKE '%-%'     THEN try_strptime(n, '%Y-%m-%d')
@@ -29,8 +37,10 @@ CREATE OR REPLACE TEMP MACRO cl_ts_dash(n) AS (
 );
 
 CREATE OR REPLACE TEMP MACRO cl_ts_zh(n) AS (
-    -- n: 2022年10月31日 [23:59[:59]] or 23时59分[59秒], spaces removed
+    -- n: 2022年10月31日 [23:59[:59[.fff]]] or 23时59分[59[.fff]秒], spaces removed
     CASE
+        WHEN n LIKE '%:%:%.%' THEN try_strptime(cl_frac6(n), '%Y年%m月%d日%H:%M:%S.%f')
+        WHEN n LIKE '%分%.%秒' THEN try_strptime(cl_frac6(n), '%Y年%m月%d日%H时%M分%S.%f秒')
         WHEN n LIKE '%:%:%' THEN try_strptime(n, '%Y年%m月%d日%H:%M:%S')
         WHEN n LIKE '%:%'   THEN try_strptime(n, '%Y年%m月%d日%H:%M')
         WHEN n LIKE '%秒'   THEN try_strptime(n, '%Y年%m月%d日%H时%M分%S秒')
@@ -60,7 +70,7 @@ CREATE OR REPLACE TEMP MACRO cl_ts(s) AS (
         WHEN s LIKE '____-__-__ __:__:__' THEN cl_instant(try_strptime(s, '%Y-%m-%d %H:%M:%S'))
         WHEN contains(s, '年') THEN cl_instant(list_transform([replace(s, ' ', '')], lambda n: cl_ts_zh(n))[1])
         WHEN contains(s, '/') THEN cl_instant(list_transform([replace(replace(s, '/', '-'), 'T', ' ')], lambda n: cl_ts_dash(n))[1])
-        WHEN regexp_matches(s, '^\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*([Zz]|[+-](0\d|1[0-4])(:?[0-5]\d)?)$')
+        WHEN regexp_matches(s, '^\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-](0\d|1[0-4])(:?[0-5]\d)?)$')
             THEN coalesce(try_cast(s AS TIMESTAMPTZ), try_cast(regexp_replace(upper(s), 'T(\d):', 'T0\1:') AS TIMESTAMPTZ))
         ELSE cl_instant(list_transform([replace(replace(s, 'T', ' '), 't', ' ')], lambda n: cl_ts_dash(n))[1])
     END
