@@ -30,7 +30,8 @@ type Scheduler struct {
 	lastLoop time.Time            // when the loop last looked at the clock
 	pending  []Run                // missed/skipped rows waiting to be written
 	metrics  *Metrics
-	flushing bool
+	flushing bool       // a goroutine is writing the queued rows
+	flushMu  sync.Mutex // held while queued rows are being written
 	wg       sync.WaitGroup
 }
 
@@ -311,6 +312,7 @@ func (s *Scheduler) start(ctx context.Context, j scheduledJob, ticks []time.Time
 			if ctx.Err() != nil {
 				return
 			}
+			s.flush(ctx)
 			p, err := period.Resolve(j.job.Period, t, s.env.Config.Location)
 			if err != nil {
 				s.env.Log.Error("job period", "job", j.job.Name, "err", err)
@@ -373,23 +375,34 @@ func (s *Scheduler) queue(rows ...Run) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.flush(context.Background())
+			for {
+				s.flush(context.Background())
+				s.mu.Lock()
+				if len(s.pending) == 0 {
+					s.flushing = false
+					s.mu.Unlock()
+					return
+				}
+				s.mu.Unlock()
+			}
 		}()
 	}
 }
 
-// flush writes the queued rows (waiting for the warehouse if a run holds it).
+// flush writes the queued rows (waiting for the warehouse if a run holds it). A run calls
+// it before it starts, so that the rows of the ticks it was queued after (missed ones, say)
+// are on record first and its alerts see the job's state as it is.
 func (s *Scheduler) flush(ctx context.Context) {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
 	for {
 		s.mu.Lock()
 		rows := s.pending
 		s.pending = nil
+		s.mu.Unlock()
 		if len(rows) == 0 {
-			s.flushing = false
-			s.mu.Unlock()
 			return
 		}
-		s.mu.Unlock()
 		err := s.withWarehouse(ctx, "record missed and skipped ticks", func(w *warehouse.Warehouse) error {
 			if err := writeGen(ctx, w, func(q warehouse.Querier) error {
 				for i := range rows {
