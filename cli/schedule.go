@@ -24,6 +24,7 @@ import (
 func newScheduleCmd(e *env) *cobra.Command {
 	var httpAddr string
 	var list bool
+	var grace time.Duration
 	cmd := &cobra.Command{
 		Use:   "schedule [--http ADDR] [--list]",
 		Short: "Run the jobs on their schedules, in the foreground, until SIGINT/SIGTERM",
@@ -33,8 +34,8 @@ foreground, until SIGINT or SIGTERM — the way systemd runs it (deploy/caseload
 Ticks missed while it was not running are handled at start-up by each job's catchup policy
 (latest, all, none). A job never overlaps itself; runs take the warehouse one at a time and
 only while they write, so pull, kpi, report, sql and run work from a terminal between runs.
-On SIGTERM it starts nothing new, waits up to 60s for a run under way, then cancels it
-(recorded canceled), and exits 0.
+On SIGTERM it starts nothing new, waits up to --grace (60s) for a run under way, then
+cancels it (recorded canceled), and exits 0.
 
   --http 127.0.0.1:9464   serve /healthz (JSON) and /metrics (Prometheus)
   --list                  print each job's next 5 run times and its last run, then exit`,
@@ -50,11 +51,15 @@ On SIGTERM it starts nothing new, waits up to 60s for a run under way, then canc
 			if len(cfg.Jobs) == 0 {
 				return usagef("%s has no jobs: nothing to schedule (see the README, \"Running it unattended\")", cfg.Path)
 			}
-			return e.schedule(cmd.Context(), cfg, clockwork.NewRealClock(), httpAddr, jobs.Grace)
+			if grace < 0 {
+				return usagef("--grace must not be negative")
+			}
+			return e.schedule(cmd.Context(), cfg, clockwork.NewRealClock(), httpAddr, grace)
 		},
 	}
 	cmd.Flags().StringVar(&httpAddr, "http", "", "serve /healthz and /metrics on this address (e.g. 127.0.0.1:9464)")
 	cmd.Flags().BoolVar(&list, "list", false, "print each job's next 5 run times and last run, then exit")
+	cmd.Flags().DurationVar(&grace, "grace", jobs.Grace, "on SIGTERM, how long to wait for a run under way before cancelling it (keep it below systemd's TimeoutStopSec)")
 	return cmd
 }
 
