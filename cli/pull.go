@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -23,6 +24,7 @@ import (
 
 func newPullCmd(e *env) *cobra.Command {
 	var force, allOrNothing bool
+	var wait time.Duration
 	var format string
 	cmd := &cobra.Command{
 		Use:   "pull [FILE…]",
@@ -47,12 +49,14 @@ Exit codes: 0 ok, 1 a file could not be pulled (the others were), 2 usage,
 			if err != nil {
 				return err
 			}
+			e.pullWait = wait
 			return e.pull(cmd.Context(), cfg, args, force, allOrNothing, format)
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "re-pull files already in the ledger (same sha256)")
 	cmd.Flags().BoolVar(&allOrNothing, "all-or-nothing", false, "if any file is malformed, pull nothing")
 	cmd.Flags().StringVar(&format, "format", "table", "summary format: table | json")
+	cmd.Flags().DurationVar(&wait, "wait", 0, "if another caseload (a scheduled run) holds the warehouse, wait up to this long (e.g. 10m)")
 	return cmd
 }
 
@@ -65,7 +69,7 @@ func (e *env) openWarehouse(ctx context.Context, cfg *config.Config, purpose str
 }
 
 func (e *env) pull(ctx context.Context, cfg *config.Config, files []string, force, allOrNothing bool, format string) error {
-	w, err := e.openWarehouse(ctx, cfg, "pull")
+	w, err := e.waitingOpen(cfg, clockwork.NewRealClock(), e.pullWait)(ctx, "pull")
 	if err != nil {
 		if ctx.Err() != nil {
 			return &ingest.InterruptedError{Step: "opening the warehouse", Err: context.Cause(ctx)}

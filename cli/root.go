@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -65,6 +66,7 @@ type env struct {
 	logFormat      string
 	quiet          bool
 	verbose        bool
+	pullWait       time.Duration // pull --wait
 	log            *slog.Logger
 }
 
