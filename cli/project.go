@@ -56,30 +56,7 @@ jobs:                         # caseload schedule 按计划运行；caseload run
     steps: [pull, report]     # 先导入新文件，再生成报告；加 deliver 即分发 / add deliver to send them
     formats: [xlsx, html, json]   # 也可加 pdf（需 Chromium）/ pdf too, with Chromium
     out: reports/{period}     # 如 reports/2022-10 / e.g. reports/2022-10
-    # deliver: [officials, archive]   # 与 steps 里的 deliver 一起用 / with deliver in steps
-    # catchup: latest         # 停机期间错过的执行：latest | all | none / ticks missed while down
-    # retries: 2              # 失败后重试次数 / extra attempts after a failed one
-    # retry_backoff: 5m       # 首次重试前等待，之后加倍 / first delay, doubling
-    # timeout: 30m            # 超时即取消（timed_out）/ a run past this is cancelled
-
-# 报告分发与告警：密码和地址只从环境变量读取（见 README "Delivery"）
-# deliveries and alerts: secrets come only from environment variables (README, "Delivery")
-# deliveries:
-#   - name: officials
-#     kind: email
-#     smtp: {host: mail.example.gov.cn, port: 465, tls: ssl, username: stats@example.gov.cn, password_env: CASELOAD_SMTP_PASSWORD}
-#     from: 示范县侨办数据统计 <stats@example.gov.cn>
-#     to: [kezhang@example.gov.cn]
-#     attach: [xlsx]
-#   - name: archive
-#     kind: folder
-#     path: /srv/share/侨办报表/{period}
-#     keep: 36
-#   - name: it-staff
-#     kind: wecom
-#     url_env: CASELOAD_WECOM_URL
-# alerts: [it-staff]          # 运行失败、超时、中断、错过时通知 / told of failed, timed-out, interrupted, missed runs
-`
+` + config.ExampleJobKeys + "\n" + config.ExampleDeliveries
 
 func newInitCmd(e *env) *cobra.Command {
 	return &cobra.Command{

@@ -116,13 +116,13 @@ func TestRenderDemoReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := filepath.Join(dir, FileLabel(p))
+		out := filepath.Join(dir, p.FileLabel())
 		paths, err := WriteFiles(context.Background(), m, WriteOptions{Dir: out, Formats: []Format{XLSX, HTML}, TmpDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		xlsx, page := paths[0], paths[1]
-		name := FileLabel(p)
+		name := p.FileLabel()
 
 		// the workbook, as LibreOffice prints it
 		runTool(t, 3*time.Minute, tools["soffice"], "--headless", "--norestore",

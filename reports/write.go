@@ -78,7 +78,7 @@ func FileBase(tmpl string, p period.Period) string {
 	if tmpl == "" {
 		tmpl = DefaultNameTmpl
 	}
-	name := strings.ReplaceAll(tmpl, "{period}", FileLabel(p))
+	name := strings.ReplaceAll(tmpl, "{period}", p.FileLabel())
 	return strings.Map(func(r rune) rune {
 		if r == '/' || r == '\\' || r == 0 {
 			return '-'
@@ -87,22 +87,10 @@ func FileBase(tmpl string, p period.Period) string {
 	}, name)
 }
 
-// FileLabel is the period label as it may appear in a file or directory name: characters
-// that file systems refuse or treat specially become '-' ("ytd:2022-10" → "ytd-2022-10").
-func FileLabel(p period.Period) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case ':', '/', '\\', '*', '?', '"', '<', '>', '|', ' ':
-			return '-'
-		}
-		return r
-	}, p.Label)
-}
-
 // ExpandDir replaces "{period}" in an output directory pattern (a job's `out:`) with
-// FileLabel(p).
+// p.FileLabel().
 func ExpandDir(dir string, p period.Period) string {
-	return strings.ReplaceAll(dir, "{period}", FileLabel(p))
+	return strings.ReplaceAll(dir, "{period}", p.FileLabel())
 }
 
 // WriteOptions say where and what to write.

@@ -64,21 +64,9 @@ func baseAndDest(pattern string, p period.Period) (base, dest string) {
 	base = filepath.Dir(pattern[:i] + "x")
 	label := "test"
 	if !p.IsZero() {
-		label = fileLabel(p)
+		label = p.FileLabel()
 	}
 	return base, strings.ReplaceAll(pattern, "{period}", label)
-}
-
-// fileLabel is reports.FileLabel (the period label as it may appear in a path); repeated
-// here so that delivery does not depend on the report writers.
-func fileLabel(p period.Period) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case ':', '/', '\\', '*', '?', '"', '<', '>', '|', ' ':
-			return '-'
-		}
-		return r
-	}, p.Label)
 }
 
 func (k *folderKind) prepare(ctx context.Context, msg Message, env func(string) (string, bool), red *redactor) (job, error) {
@@ -265,11 +253,11 @@ func (j *folderJob) prune() []string {
 
 // parseFileLabel reverses fileLabel: "2022-10", "2022-Q3", "ytd-2022-10", "2022-01..2022-10".
 func parseFileLabel(s string) (period.Period, bool) {
-	if p, err := period.Parse(s); err == nil && fileLabel(p) == s {
+	if p, err := period.Parse(s); err == nil && p.FileLabel() == s {
 		return p, true
 	}
 	if rest, ok := strings.CutPrefix(s, "ytd-"); ok {
-		if p, err := period.Parse("ytd:" + rest); err == nil && fileLabel(p) == s {
+		if p, err := period.Parse("ytd:" + rest); err == nil && p.FileLabel() == s {
 			return p, true
 		}
 	}

@@ -144,7 +144,7 @@ func TestFolderTest(t *testing.T) {
 func TestParseFileLabel(t *testing.T) {
 	for _, s := range []string{"2022-10", "2022-Q3", "2022-H1", "2022", "ytd-2022-10", "2022-01..2022-10", "2022-01-01..2022-10-31"} {
 		p, ok := parseFileLabel(s)
-		if !ok || fileLabel(p) != s {
+		if !ok || p.FileLabel() != s {
 			t.Errorf("%s: %v %v", s, p, ok)
 		}
 	}

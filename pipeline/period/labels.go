@@ -2,6 +2,7 @@ package period
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -106,4 +107,18 @@ func enMonths(f, l time.Time) string {
 	default:
 		return f.Format("Jan") + "–" + l.Format("Jan 2006")
 	}
+}
+
+// FileLabel is the label as it may appear in a file or directory name: characters that file
+// systems refuse or treat specially become '-' ("ytd:2022-10" → "ytd-2022-10";
+// "2022-01..2022-10" stays as it is). Report files, job out directories and delivery folders
+// all name periods this way.
+func (p Period) FileLabel() string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ':', '/', '\\', '*', '?', '"', '<', '>', '|', ' ':
+			return '-'
+		}
+		return r
+	}, p.Label)
 }
