@@ -13,6 +13,7 @@
 package pdf
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -100,7 +101,7 @@ func FromHTML(ctx context.Context, doc []byte, opt Options) ([]byte, error) {
 	}
 	defer os.RemoveAll(dir)
 	page := filepath.Join(dir, "report.html")
-	if err := os.WriteFile(page, doc, 0o600); err != nil {
+	if err := os.WriteFile(page, withoutPageCounter(doc), 0o600); err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
 	pageURL := (&url.URL{Scheme: "file", Path: page}).String()
@@ -177,6 +178,17 @@ func FromHTML(ctx context.Context, doc []byte, opt Options) ([]byte, error) {
 		return nil, fmt.Errorf("pdf: print: %w", err)
 	}
 	return out, nil
+}
+
+// withoutPageCounter silences the page counter the report's print CSS puts at the bottom
+// of each page (for printing the HTML from a browser): the PDF has its own footer, with the
+// title and the page number, and two page numbers on one page would be one too many.
+func withoutPageCounter(doc []byte) []byte {
+	const override = "<style>@page{@bottom-center{content:none}}</style>"
+	if i := bytes.LastIndex(doc, []byte("</head>")); i >= 0 {
+		return append(append(append([]byte{}, doc[:i]...), override...), doc[i:]...)
+	}
+	return doc
 }
 
 // footerFonts is the CJK font stack of the footer (the page's own fonts do not apply to it).

@@ -100,6 +100,10 @@ func TestReportPDF(t *testing.T) {
 			t.Errorf("PDF text lacks %q", want)
 		}
 	}
+	// one page number per page: the HTML's own print counter is silenced in the PDF
+	if n := strings.Count(flat, "页，共"); n != 0 {
+		t.Errorf("the HTML's page counter is printed too (%d times): two page numbers per page", n)
+	}
 	// every sentence of the news brief is in the PDF
 	for _, p := range m.Brief {
 		for _, s := range p.Sentences {
