@@ -438,4 +438,3 @@ func writeParquet(w io.Writer, rows *sql.Rows, cols []column, o Options) (int64,
 type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
-
