@@ -131,6 +131,7 @@ or try 'caseload demo').`,
 		newDemoCmd(e),
 		newKPICmd(e),
 		newReportCmd(e),
+		newServeCmd(e),
 	)
 	return root
 }

@@ -178,7 +178,7 @@ func (r *Result) Close() error {
 	return err
 }
 
-// Describe checks stmt like Query and returns its result columns and the number of
+// Describe checks stmt like Query and returns its result columns and the types of its
 // parameters, without running it.
 func (s *Session) Describe(ctx context.Context, stmt string) ([]Column, []duckdb.Type, error) {
 	conn, err := s.DB.Conn(ctx)
@@ -194,6 +194,9 @@ func (s *Session) Describe(ctx context.Context, stmt string) ([]Column, []duckdb
 			return err
 		}
 		defer st.Close()
+		if _, err := reading(st); err != nil {
+			return err
+		}
 		n, err := st.ColumnCount()
 		if err != nil {
 			return err
@@ -242,17 +245,23 @@ func check(conn *sql.Conn, stmt string) (duckdb.StmtType, error) {
 			return err
 		}
 		defer st.Close()
-		t, err = st.StatementType()
-		if err != nil {
-			return err
-		}
-		switch t {
-		case duckdb.STATEMENT_TYPE_SELECT, duckdb.STATEMENT_TYPE_EXPLAIN, duckdb.STATEMENT_TYPE_PRAGMA:
-			return nil
-		}
-		return &ReadOnlyError{Kind: stmtName(t)}
+		t, err = reading(st)
+		return err
 	})
 	return t, err
+}
+
+// reading refuses a prepared statement that is not of a reading kind.
+func reading(st *duckdb.Stmt) (duckdb.StmtType, error) {
+	t, err := st.StatementType()
+	if err != nil {
+		return t, err
+	}
+	switch t {
+	case duckdb.STATEMENT_TYPE_SELECT, duckdb.STATEMENT_TYPE_EXPLAIN, duckdb.STATEMENT_TYPE_PRAGMA:
+		return t, nil
+	}
+	return t, &ReadOnlyError{Kind: stmtName(t)}
 }
 
 func prepare(dc any, stmt string) (*duckdb.Stmt, error) {

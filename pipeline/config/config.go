@@ -46,6 +46,7 @@ type Config struct {
 	Reports     Reports
 	Sources     []Source
 	Jobs        []Job
+	Serve       Serve // serve.go
 }
 
 // Quality is the data-quality gate: a pull whose rejected share exceeds MaxRejectRatio
@@ -234,7 +235,7 @@ func (p *parser) path(n *yaml.Node, key, dir string) (string, error) {
 	return filepath.Join(dir, s), nil
 }
 
-var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "reports", "sources", "jobs"}
+var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "reports", "sources", "jobs", "serve"}
 
 func (p *parser) top(c *Config, root *yaml.Node) error {
 	vals, _, err := p.mapping(root, "", topKeys)
@@ -329,6 +330,9 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 		if err := p.jobs(c, n); err != nil {
 			return err
 		}
+	}
+	if c.Serve = defaultServe(); vals["serve"] != nil {
+		return p.serve(c, vals["serve"])
 	}
 	return nil
 }

@@ -98,8 +98,7 @@ func ArrowType(dbType string, loc *time.Location) arrow.DataType {
 func ArrowSchema(cols []Column, loc *time.Location) *arrow.Schema {
 	fields := make([]arrow.Field, len(cols))
 	for i, c := range cols {
-		fields[i] = arrow.Field{Name: c.Name, Type: ArrowType(c.Type, loc), Nullable: true,
-			Metadata: arrow.NewMetadata([]string{"duckdb_type"}, []string{c.Type})}
+		fields[i] = arrow.Field{Name: c.Name, Type: ArrowType(c.Type, loc), Nullable: true}
 	}
 	return arrow.NewSchema(fields, nil)
 }
