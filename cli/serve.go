@@ -14,6 +14,9 @@ import (
 	"github.com/caseload/caseload/pipeline/serve"
 )
 
+// fromConfig is --flight given without an address: serve.addr.
+const fromConfig = "serve.addr"
+
 func newServeCmd(e *env) *cobra.Command {
 	var addr string
 	var hash bool
@@ -31,7 +34,7 @@ serve.addr (127.0.0.1:32010: this machine only). SIGTERM or Ctrl-C stops it grac
 
 caseload serve --hash-password reads a password and prints the bcrypt hash for
 serve.users[].password_hash.`,
-		Args: cobra.MaximumNArgs(0),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if hash {
 				return e.hashPassword()
@@ -43,7 +46,12 @@ serve.users[].password_hash.`,
 			if err != nil {
 				return err
 			}
-			if addr == "" {
+			if addr == fromConfig && len(args) == 1 {
+				addr = args[0] // --flight ADDR (the flag's value may be omitted, so ADDR arrives as an argument)
+			} else if len(args) == 1 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			if addr == "" || addr == fromConfig {
 				addr = cfg.Serve.Addr
 			}
 			if _, _, err := net.SplitHostPort(addr); err != nil {
@@ -66,7 +74,7 @@ serve.users[].password_hash.`,
 		},
 	}
 	cmd.Flags().StringVar(&addr, "flight", "", "serve Arrow Flight SQL on HOST:PORT (default serve.addr, 127.0.0.1:32010)")
-	cmd.Flags().Lookup("flight").NoOptDefVal = ""
+	cmd.Flags().Lookup("flight").NoOptDefVal = fromConfig
 	cmd.Flags().BoolVar(&hash, "hash-password", false, "read a password and print its bcrypt hash for serve.users")
 	return cmd
 }
