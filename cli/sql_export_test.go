@@ -251,3 +251,36 @@ print(json.dumps(out))
 		t.Errorf("split sheets:\n%s", got)
 	}
 }
+
+// TestExportSandbox: the exports DuckDB writes itself (Parquet through COPY in a private
+// instance) refuse every sandbox escape `caseload sql` refuses, and so do the others.
+func TestExportSandbox(t *testing.T) {
+	dir := newDir(t)
+	if _, errs, code := run(t, dir, "pull"); code != 0 {
+		t.Fatal(errs)
+	}
+	secret := filepath.Join(dir, "secret.txt")
+	os.WriteFile(secret, []byte("s3cret\n"), 0o600)
+	target := filepath.Join(dir, "written.csv")
+	out := filepath.Join(dir, "out.parquet")
+	for _, q := range analysttest.Escapes(dir, secret, target) {
+		for _, f := range []string{"parquet", "arrow"} {
+			if _, _, code := run(t, dir, "sql", q, "--format", f, "-o", out); code == 0 {
+				b, _ := os.ReadFile(out)
+				t.Errorf("%s (%s): allowed; leaked=%v", q, f, bytes.Contains(b, []byte("s3cret")))
+				os.Remove(out)
+			}
+		}
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Errorf("a file was written through SQL")
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("an export was written for a refused statement")
+	}
+	// A Parquet export of a SELECT cannot reach the export's own scratch directory's
+	// neighbours either: files are only readable inside that fresh directory.
+	if _, errs, code := run(t, dir, "sql", "SELECT * FROM read_text('"+secret+"')", "--format", "parquet", "-o", out); code == 0 || !strings.Contains(errs, "Permission Error") {
+		t.Errorf("read_text through the parquet export: %d %s", code, errs)
+	}
+}
