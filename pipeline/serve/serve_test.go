@@ -3,10 +3,18 @@ package serve
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"database/sql"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/url"
 	"os"
@@ -25,6 +33,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
@@ -64,6 +73,12 @@ const password = "口令-s3cret"
 // and "bi" (password from the environment).
 func start(t *testing.T, n int, timeout string) *fixture {
 	t.Helper()
+	return startWith(t, n, timeout, "")
+}
+
+// startWith is start with more serve: keys (indented two spaces).
+func startWith(t *testing.T, n int, timeout, extra string) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := analysttest.Project(t, dir, n)
 	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
@@ -72,7 +87,7 @@ func start(t *testing.T, n int, timeout string) *fixture {
 	}
 	t.Setenv("CASELOAD_TEST_BI_PASSWORD", "bi-"+password)
 	yaml, _ := os.ReadFile(cfg.Path)
-	yaml = append(yaml, fmt.Sprintf("serve:\n  timeout: %s\n  max_queries: 3\n  users:\n    - name: ana\n      password_hash: %q\n    - name: bi\n      password_env: CASELOAD_TEST_BI_PASSWORD\n", timeout, h)...)
+	yaml = append(yaml, fmt.Sprintf("serve:\n%s  timeout: %s\n  max_queries: 3\n  users:\n    - name: ana\n      password_hash: %q\n    - name: bi\n      password_env: CASELOAD_TEST_BI_PASSWORD\n", extra, timeout, h)...)
 	if err := os.WriteFile(cfg.Path, yaml, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -441,4 +456,43 @@ func TestFlightSnapshots(t *testing.T) {
 		}
 	}
 	t.Logf("answers: %v", seen)
+}
+
+// TestFlightTLS: with serve.tls_cert and serve.tls_key the server speaks TLS only.
+func TestFlightTLS(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "caseload test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	os.WriteFile(filepath.Join(dir, "s.pem"), certPEM, 0o644)
+	os.WriteFile(filepath.Join(dir, "s.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	f := startWith(t, 100, "5m", fmt.Sprintf("  tls_cert: %s\n  tls_key: %s\n", filepath.Join(dir, "s.pem"), filepath.Join(dir, "s.key")))
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	c, err := flightsql.NewClient(f.addr, nil, nil, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: pool})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, err := c.Client.AuthenticateBasicToken(context.Background(), "ana", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, rows, err := query(ctx, c, "SELECT count(*) FROM cases"); err != nil || rows[0][0] != "100" {
+		t.Errorf("over TLS: %v %v", rows, err)
+	}
+	plain := f.client(t)
+	if _, err := plain.Client.AuthenticateBasicToken(context.Background(), "ana", password); err == nil {
+		t.Errorf("a plain-text client was served")
+	}
 }
