@@ -220,8 +220,14 @@ func plural(n int64) string {
 
 // runOne runs one statement and writes its result to w in format f.
 func (e *env) runOne(ctx context.Context, sess *analyst.Session, stmt string, f export.Format, w io.Writer, xo export.Options) (int64, error) {
-	if f == export.Parquet {
+	switch f {
+	case export.Parquet:
 		n, err := sess.ExportParquetTo(ctx, stmt, w)
+		if !errors.Is(err, analyst.ErrNotSelect) {
+			return n, err
+		}
+	case export.Arrow:
+		n, err := sess.ExportArrowTo(ctx, stmt, w, xo.Location)
 		if !errors.Is(err, analyst.ErrNotSelect) {
 			return n, err
 		}
@@ -243,14 +249,19 @@ func (e *env) export(ctx context.Context, sess *analyst.Session, stmt string, f 
 			return n, err
 		}
 	}
-	res, err := sess.Query(ctx, stmt)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Close()
 	var n int64
-	err = warehouse.WriteAtomic(out, 0o644, func(w io.Writer) error {
-		var err error
+	err := warehouse.WriteAtomic(out, 0o644, func(w io.Writer) error {
+		if f == export.Arrow {
+			var err error
+			if n, err = sess.ExportArrowTo(ctx, stmt, w, xo.Location); !errors.Is(err, analyst.ErrNotSelect) {
+				return err
+			}
+		}
+		res, err := sess.Query(ctx, stmt)
+		if err != nil {
+			return err
+		}
+		defer res.Close()
 		n, err = export.Write(w, res.Rows, f, xo)
 		return res.Wrap(err)
 	})
