@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -84,7 +83,7 @@ func (s *Session) exportParquet(ctx context.Context, stmt string, deliver func(t
 	}
 	defer os.RemoveAll(dir)
 
-	r := &Result{parent: ctx, opt: s.opt, start: time.Now()}
+	r := &Result{parent: ctx, opt: s.opt}
 	if s.opt.Timeout > 0 {
 		r.ctx, r.cancel = context.WithTimeout(ctx, s.opt.Timeout)
 	} else {

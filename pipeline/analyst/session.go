@@ -59,9 +59,6 @@ func Open(opt Options) (*Session, error) {
 // Close closes the session's database.
 func (s *Session) Close() error { return s.DB.Close() }
 
-// Options returns the session's options.
-func (s *Session) Options() Options { return s.opt }
-
 // TimeoutError is returned for a statement stopped by the timeout.
 type TimeoutError struct {
 	After   time.Duration
@@ -102,7 +99,6 @@ type Result struct {
 	cancel context.CancelFunc
 	conn   *sql.Conn
 	opt    Options
-	start  time.Time
 }
 
 // Query checks stmt (one statement of a reading kind) and starts it with args bound to its
@@ -116,7 +112,7 @@ func (s *Session) Query(ctx context.Context, stmt string, args ...any) (*Result,
 		conn.Close()
 		return nil, err
 	}
-	r := &Result{parent: ctx, conn: conn, opt: s.opt, start: time.Now()}
+	r := &Result{parent: ctx, conn: conn, opt: s.opt}
 	if s.opt.Timeout > 0 {
 		r.ctx, r.cancel = context.WithTimeout(ctx, s.opt.Timeout)
 	} else {
@@ -132,10 +128,6 @@ func (s *Session) Query(ctx context.Context, stmt string, args ...any) (*Result,
 	return r, nil
 }
 
-// Context is the statement's context (with its timeout): work done for the result (writing
-// an export) should use it.
-func (r *Result) Context() context.Context { return r.ctx }
-
 // Columns describes the result's columns.
 func (r *Result) Columns() ([]Column, error) {
 	cts, err := r.Rows.ColumnTypes()
@@ -148,9 +140,6 @@ func (r *Result) Columns() ([]Column, error) {
 	}
 	return cols, nil
 }
-
-// Elapsed is the time since the statement started.
-func (r *Result) Elapsed() time.Duration { return time.Since(r.start) }
 
 // Wrap turns an error met while running or reading the statement into caseload's own when
 // the timeout stopped it or its caller cancelled it; other errors are returned as they are.
@@ -222,17 +211,6 @@ func (s *Session) Describe(ctx context.Context, stmt string) ([]Column, []duckdb
 		return nil
 	})
 	return cols, params, err
-}
-
-// Check checks that stmt is one statement of a reading kind, without running it.
-func (s *Session) Check(ctx context.Context, stmt string) error {
-	conn, err := s.DB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_, err = check(conn, stmt)
-	return err
 }
 
 // check prepares stmt on conn and refuses it unless it is exactly one statement of a

@@ -50,17 +50,6 @@ func ParseFormat(s string) (Format, bool) {
 // Binary reports whether the format is a binary file (not for a terminal).
 func (f Format) Binary() bool { return f == XLSX || f == Parquet || f == Arrow }
 
-// Ext is the usual file name extension of the format.
-func (f Format) Ext() string {
-	switch f {
-	case Table:
-		return ".txt"
-	case Arrow:
-		return ".arrow"
-	}
-	return "." + string(f)
-}
-
 // Options tune the writers.
 type Options struct {
 	// Location is the office timezone: TIMESTAMPTZ values are shown in it (default UTC).
