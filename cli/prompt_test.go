@@ -16,7 +16,16 @@ var (
 	binErr  error
 )
 
-// caseloadBinary builds the real binary once per test run.
+// TestMain removes the binary caseloadBinary built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
+// caseloadBinary builds the real binary once per test run (removed by TestMain).
 func caseloadBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
