@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/caseload/caseload/pipeline/analyst/analysttest"
 )
 
 // run runs the CLI in dir and returns stdout, stderr and the exit code.
@@ -118,33 +120,7 @@ func TestSQLIsReadOnly(t *testing.T) {
 	secret := filepath.Join(dir, "secret.txt")
 	os.WriteFile(secret, []byte("s3cret\n"), 0o600)
 	target := filepath.Join(dir, "written.csv")
-	for _, q := range []string{
-		"CREATE TABLE x AS SELECT 1",
-		"CREATE TEMP TABLE x AS SELECT 1",
-		"CREATE VIEW v AS SELECT 1",
-		"CREATE MACRO m(a) AS a",
-		"INSERT INTO cases SELECT * FROM cases",
-		"UPDATE cases SET status = 'completed'",
-		"DELETE FROM cases",
-		"DROP TABLE cases",
-		"ALTER TABLE cases ADD COLUMN x INT",
-		"SELECT 1; DROP TABLE cases",
-		"SELECT * FROM read_csv('" + secret + "')",
-		"SELECT * FROM read_text('" + secret + "')",
-		"SELECT * FROM glob('" + dir + "/*')",
-		"COPY cases TO '" + target + "'",
-		"SELECT * FROM cases; COPY cases TO '" + target + "'",
-		"EXPORT DATABASE '" + dir + "/exp'",
-		"ATTACH '" + dir + "/other.duckdb' AS o",
-		"ATTACH ':memory:' AS m",
-		"INSTALL httpfs",
-		"LOAD httpfs",
-		"SET enable_external_access = true",
-		"SET lock_configuration = false",
-		"PRAGMA enable_external_access",
-		"CHECKPOINT",
-		"CALL pragma_version()",
-	} {
+	for _, q := range analysttest.Escapes(dir, secret, target) {
 		out, errs, code := run(t, dir, "sql", q)
 		if code == 0 {
 			t.Errorf("%s: allowed (out %q)", q, out)

@@ -164,6 +164,7 @@ or try 'caseload demo').`,
 		newScheduleCmd(e),
 		newRunsCmd(e),
 		newDeliverCmd(e),
+		newServeCmd(e),
 	)
 	argsAreUsage(root)
 	return root

@@ -55,6 +55,7 @@ type Config struct {
 	HistoryDays int        // job_runs older than this many days are pruned (default 730)
 	Deliveries  []Delivery // SPEC §11, in file order (deliveries.go)
 	Alerts      []string   // names of the deliveries that hear of failed runs
+	Serve       Serve      // serve.go
 }
 
 // Quality is the data-quality gate: a pull whose rejected share exceeds MaxRejectRatio
@@ -294,7 +295,7 @@ func (p *parser) path(n *yaml.Node, key, dir string) (string, error) {
 	return filepath.Join(dir, s), nil
 }
 
-var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "limits", "reports", "sources", "jobs", "deliveries", "alerts", "history_days"}
+var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "limits", "reports", "sources", "jobs", "deliveries", "alerts", "history_days", "serve"}
 
 func (p *parser) top(c *Config, root *yaml.Node) error {
 	vals, _, err := p.mapping(root, "", topKeys)
@@ -418,6 +419,9 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 		if err := p.jobs(c, n); err != nil {
 			return err
 		}
+	}
+	if c.Serve = defaultServe(); vals["serve"] != nil {
+		return p.serve(c, vals["serve"])
 	}
 	return nil
 }

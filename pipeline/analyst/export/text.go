@@ -1,11 +1,7 @@
-// Package export writes query results for analysts: a terminal table, CSV for Excel (UTF-8
-// BOM, formula-looking text neutralised), TSV, JSON (an array of objects keyed by column
-// name, numbers as JSON numbers) and NDJSON.
 package export
 
 import (
 	"bufio"
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -21,68 +17,17 @@ import (
 	"github.com/caseload/caseload/reports/textwidth"
 )
 
-// Format is an output format.
-type Format string
-
-const (
-	Table  Format = "table"
-	CSV    Format = "csv"
-	TSV    Format = "tsv"
-	JSON   Format = "json"
-	NDJSON Format = "ndjson"
-)
-
-// Formats lists the supported formats.
-func Formats() []string { return []string{"table", "csv", "tsv", "json", "ndjson"} }
-
-// ParseFormat checks a format name.
-func ParseFormat(s string) (Format, bool) {
-	for _, f := range Formats() {
-		if strings.EqualFold(s, f) {
-			return Format(f), true
-		}
-	}
-	return "", false
-}
-
-// column describes a result column.
-type column struct {
-	name   string
-	dbType string
-}
-
-// Write writes all rows in format f.
-func Write(w io.Writer, rows *sql.Rows, f Format) error {
-	cts, err := rows.ColumnTypes()
-	if err != nil {
-		return err
-	}
-	cols := make([]column, len(cts))
-	for i, ct := range cts {
-		cols[i] = column{name: ct.Name(), dbType: strings.ToUpper(ct.DatabaseTypeName())}
-	}
-	next := func() ([]any, bool, error) {
-		if !rows.Next() {
-			return nil, false, rows.Err()
-		}
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, false, err
-		}
-		return vals, true, nil
-	}
+// writeText writes the text formats through one buffer.
+func writeText(w io.Writer, cols []column, next func() ([]any, bool, error), f Format, o Options) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
+	var err error
 	switch f {
 	case JSON, NDJSON:
-		err = writeJSON(bw, cols, next, f == NDJSON)
+		err = writeJSON(bw, cols, next, f == NDJSON, o.loc())
 	case CSV, TSV:
-		err = writeCSV(bw, cols, next, f == TSV)
+		err = writeCSV(bw, cols, next, f == TSV, o.loc())
 	default:
-		err = writeTable(bw, cols, next)
+		err = writeTable(bw, cols, next, o)
 	}
 	if err != nil {
 		return err
@@ -90,9 +35,9 @@ func Write(w io.Writer, rows *sql.Rows, f Format) error {
 	return bw.Flush()
 }
 
-// jsonValue converts a scanned value for JSON: numbers stay numbers, times are RFC 3339
-// (dates YYYY-MM-DD), NaN/Inf become null.
-func jsonValue(v any, dbType string) any {
+// jsonValue converts a scanned value for JSON: numbers stay numbers, dates and times are
+// text as in CSV (TIMESTAMPTZ in the office timezone), NaN/Inf become null.
+func jsonValue(v any, dbType string, loc *time.Location) any {
 	switch x := v.(type) {
 	case nil:
 		return nil
@@ -111,7 +56,7 @@ func jsonValue(v any, dbType string) any {
 	case duckdb.Decimal:
 		return json.Number(decimalString(x))
 	case time.Time:
-		return timeString(x, dbType)
+		return timeString(x, dbType, loc)
 	case []byte:
 		return string(x)
 	case duckdb.Interval:
@@ -119,19 +64,19 @@ func jsonValue(v any, dbType string) any {
 	case map[any]any:
 		m := map[string]any{}
 		for k, val := range x {
-			m[fmt.Sprint(k)] = jsonValue(val, "")
+			m[fmt.Sprint(k)] = jsonValue(val, "", loc)
 		}
 		return m
 	case []any:
 		out := make([]any, len(x))
 		for i, val := range x {
-			out[i] = jsonValue(val, "")
+			out[i] = jsonValue(val, "", loc)
 		}
 		return out
 	case map[string]any:
 		m := map[string]any{}
 		for k, val := range x {
-			m[k] = jsonValue(val, "")
+			m[k] = jsonValue(val, "", loc)
 		}
 		return m
 	}
@@ -158,20 +103,26 @@ func decimalString(d duckdb.Decimal) string {
 	return s
 }
 
-func timeString(t time.Time, dbType string) string {
+// timeString is DuckDB's text for a date or time, except that a TIMESTAMPTZ is shown in the
+// office timezone with a full offset: 2022-10-31 23:59:59+08:00.
+func timeString(t time.Time, dbType string, loc *time.Location) string {
 	switch dbType {
 	case "DATE":
 		return t.Format("2006-01-02")
 	case "TIME":
 		return t.Format("15:04:05.999999")
-	case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS":
-		return t.Format("2006-01-02T15:04:05.999999")
+	case "TIMETZ":
+		return t.Format("15:04:05.999999-07:00")
+	case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS":
+		return t.Format("2006-01-02 15:04:05.999999")
+	case "TIMESTAMP_NS":
+		return t.Format("2006-01-02 15:04:05.999999999")
 	}
-	return t.Format(time.RFC3339Nano)
+	return t.In(loc).Format("2006-01-02 15:04:05.999999-07:00")
 }
 
 // text renders a value for CSV and tables.
-func text(v any, dbType string) string {
+func text(v any, dbType string, loc *time.Location) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -180,10 +131,7 @@ func text(v any, dbType string) string {
 	case []byte:
 		return string(x)
 	case time.Time:
-		if dbType == "TIMESTAMPTZ" || dbType == "TIMESTAMP WITH TIME ZONE" {
-			return x.Format("2006-01-02 15:04:05.999999-07:00")
-		}
-		return strings.Replace(timeString(x, dbType), "T", " ", 1)
+		return timeString(x, dbType, loc)
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case float32:
@@ -193,13 +141,13 @@ func text(v any, dbType string) string {
 	case bool:
 		return strconv.FormatBool(x)
 	case map[any]any, []any, map[string]any:
-		b, _ := json.Marshal(jsonValue(x, ""))
+		b, _ := json.Marshal(jsonValue(x, "", loc))
 		return string(b)
 	}
 	return fmt.Sprint(v)
 }
 
-func writeJSON(w *bufio.Writer, cols []column, next func() ([]any, bool, error), nd bool) error {
+func writeJSON(w *bufio.Writer, cols []column, next func() ([]any, bool, error), nd bool, loc *time.Location) error {
 	keys := make([][]byte, len(cols))
 	for i, c := range cols {
 		keys[i], _ = json.Marshal(c.name)
@@ -230,7 +178,7 @@ func writeJSON(w *bufio.Writer, cols []column, next func() ([]any, bool, error),
 			}
 			w.Write(keys[i])
 			w.WriteByte(':')
-			b, err := json.Marshal(jsonValue(v, cols[i].dbType))
+			b, err := json.Marshal(jsonValue(v, cols[i].dbType, loc))
 			if err != nil {
 				return err
 			}
@@ -250,7 +198,8 @@ func writeJSON(w *bufio.Writer, cols []column, next func() ([]any, bool, error),
 	return nil
 }
 
-// neutralise prefixes text that a spreadsheet would run as a formula with an apostrophe.
+// neutralise prefixes text that a spreadsheet would run as a formula with an apostrophe
+// (CSV and TSV alike: Excel and LibreOffice open both).
 func neutralise(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
@@ -258,7 +207,7 @@ func neutralise(s string) string {
 	return s
 }
 
-func writeCSV(w *bufio.Writer, cols []column, next func() ([]any, bool, error), tsv bool) error {
+func writeCSV(w *bufio.Writer, cols []column, next func() ([]any, bool, error), tsv bool, loc *time.Location) error {
 	cw := csv.NewWriter(w)
 	if tsv {
 		cw.Comma = '\t'
@@ -268,10 +217,7 @@ func writeCSV(w *bufio.Writer, cols []column, next func() ([]any, bool, error), 
 	}
 	hdr := make([]string, len(cols))
 	for i, c := range cols {
-		hdr[i] = c.name
-		if !tsv {
-			hdr[i] = neutralise(hdr[i])
-		}
+		hdr[i] = neutralise(c.name)
 	}
 	if err := cw.Write(hdr); err != nil {
 		return err
@@ -286,8 +232,8 @@ func writeCSV(w *bufio.Writer, cols []column, next func() ([]any, bool, error), 
 			break
 		}
 		for i, v := range vals {
-			s := text(v, cols[i].dbType)
-			if _, isText := v.(string); isText && !tsv {
+			s := text(v, cols[i].dbType, loc)
+			if _, isText := v.(string); isText {
 				s = neutralise(s)
 			}
 			rec[i] = s
@@ -300,10 +246,14 @@ func writeCSV(w *bufio.Writer, cols []column, next func() ([]any, bool, error), 
 	return cw.Error()
 }
 
-// maxTableRows bounds what a terminal table shows.
-const maxTableRows = 1000
-
-func writeTable(w *bufio.Writer, cols []column, next func() ([]any, bool, error)) error {
+// writeTable writes a table for a terminal: every cell and name through textwidth.Safe
+// (control characters from data are shown as escapes, never sent to the terminal), cells
+// cut at 60 columns, numbers right-aligned.
+func writeTable(w *bufio.Writer, cols []column, next func() ([]any, bool, error), o Options) error {
+	maxTableRows := o.MaxTableRows
+	if maxTableRows <= 0 {
+		maxTableRows = 1000
+	}
 	var rows [][]string
 	right := make([]bool, len(cols))
 	more := 0
@@ -325,7 +275,7 @@ func writeTable(w *bufio.Writer, cols []column, next func() ([]any, bool, error)
 				r[i] = "NULL"
 				continue
 			}
-			r[i] = textwidth.Truncate(strings.ReplaceAll(text(v, cols[i].dbType), "\n", "⏎"), 60)
+			r[i] = textwidth.Truncate(textwidth.Safe(text(v, cols[i].dbType, o.loc())), 60)
 			switch v.(type) {
 			case int, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, *big.Int, duckdb.Decimal:
 				right[i] = true
@@ -333,9 +283,13 @@ func writeTable(w *bufio.Writer, cols []column, next func() ([]any, bool, error)
 		}
 		rows = append(rows, r)
 	}
-	widths := make([]int, len(cols))
+	names := make([]string, len(cols))
 	for i, c := range cols {
-		widths[i] = textwidth.String(c.name)
+		names[i] = textwidth.Safe(c.name)
+	}
+	widths := make([]int, len(cols))
+	for i, n := range names {
+		widths[i] = textwidth.String(n)
 	}
 	for _, r := range rows {
 		for i, c := range r {
@@ -354,10 +308,6 @@ func writeTable(w *bufio.Writer, cols []column, next func() ([]any, bool, error)
 			}
 		}
 		w.WriteString("\n")
-	}
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = c.name
 	}
 	line(names)
 	for i := range cols {
