@@ -58,7 +58,6 @@ type Server struct {
 	log     *slog.Logger
 	version string
 	slots   chan struct{}
-	openMu  sync.Mutex // see open
 	mu      sync.Mutex
 	stmts   map[string]*prepared
 }
@@ -99,13 +98,9 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	return s
 }
 
-// open opens the per-query sandbox on the current snapshot. Opens are serialised: duckdb-go
-// hands concurrent opens of one file the same cached DuckDB instance, and the first
-// connection's set-up of a fresh instance (TimeZone, then lock_configuration) must finish
-// before another open checks whether the instance is already set up.
+// open opens the per-query sandbox on the current snapshot (concurrent opens of one
+// generation share a DuckDB instance; warehouse.OpenAnalyst sets it up once).
 func (s *Server) open() (*analyst.Session, error) {
-	s.openMu.Lock()
-	defer s.openMu.Unlock()
 	scratch, err := warehouse.ProcessScratchDir(s.cfg.Warehouse)
 	if err != nil {
 		return nil, err

@@ -299,3 +299,27 @@ func TestAnalystTempLimit(t *testing.T) {
 		t.Error("a query could raise its own spill limit")
 	}
 }
+
+// TestConcurrentReaders: many opens of one generation at once (caseload serve) all succeed:
+// they share one DuckDB instance, whose configuration the first locks.
+func TestConcurrentReaders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	open(t, path, Options{}).Close()
+	errs := make(chan error, 16)
+	for i := 0; i < 16; i++ {
+		go func() {
+			db, _, err := OpenAnalyst(path, Options{})
+			if err == nil {
+				var n int
+				err = db.QueryRow("SELECT count(*) FROM meta").Scan(&n)
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 16; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -289,18 +289,13 @@ func openDB(path string, opt Options, s dbSettings) (*sql.DB, error) {
 	c, err := duckdb.NewConnector(dsn(path, opt, s), func(e driver.ExecerContext) error {
 		ctx := context.Background()
 		if s.readOnly {
-			// The configuration is global: once locked by the first connection, later
-			// connections inherit TimeZone and must not try to set it again.
-			if q, ok := e.(driver.QueryerContext); ok {
-				rows, err := q.QueryContext(ctx, "SELECT current_setting('lock_configuration')::VARCHAR", nil)
-				if err == nil {
-					vals := make([]driver.Value, 1)
-					locked := rows.Next(vals) == nil && fmt.Sprint(vals[0]) == "true"
-					rows.Close()
-					if locked {
-						return nil
-					}
-				}
+			// The configuration is global to the DuckDB instance, and a process shares one
+			// instance per file: once the first connection has locked it, later ones inherit
+			// TimeZone and must not set it again. Two connections may race here (concurrent
+			// opens of one generation, e.g. caseload serve): the loser's SET fails because the
+			// winner just locked the configuration, which is then as wanted.
+			if locked(ctx, e) {
+				return nil
 			}
 			// max_temp_directory_size is set here rather than in the DSN so that two opens of
 			// one generation in a process (which DuckDB serves from one cached instance) have
@@ -310,6 +305,9 @@ func openDB(path string, opt Options, s dbSettings) (*sql.DB, error) {
 				set += "SET GLOBAL max_temp_directory_size = '" + escape(s.maxTempDirSize) + "'; "
 			}
 			_, err := e.ExecContext(ctx, set+"SET GLOBAL enable_external_access = false; SET lock_configuration = true", nil)
+			if err != nil && locked(ctx, e) {
+				return nil
+			}
 			return err
 		}
 		_, err := e.ExecContext(ctx, "SET TimeZone = '"+escape(tz)+"'", nil)
@@ -328,6 +326,21 @@ func openDB(path string, opt Options, s dbSettings) (*sql.DB, error) {
 }
 
 func escape(s string) string { return strings.ReplaceAll(s, "'", "''") }
+
+// locked reports whether the connection's instance has its configuration locked.
+func locked(ctx context.Context, e driver.ExecerContext) bool {
+	q, ok := e.(driver.QueryerContext)
+	if !ok {
+		return false
+	}
+	rows, err := q.QueryContext(ctx, "SELECT current_setting('lock_configuration')::VARCHAR", nil)
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	vals := make([]driver.Value, 1)
+	return rows.Next(vals) == nil && fmt.Sprint(vals[0]) == "true"
+}
 
 // Meta reads a meta value ("" when absent).
 func Meta(ctx context.Context, q Querier, key string) (string, error) {
