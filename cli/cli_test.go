@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caseload/caseload/cli/internal/clitest"
 	"github.com/caseload/caseload/pipeline/analyst/analysttest"
 )
 
@@ -27,17 +28,9 @@ func run(t *testing.T, dir string, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
-const items = "item_code,name,instant_since,promised_days,statutory_days,active_from,active_to\nQB01,华侨身份证明,2017-03-01,0,20,2017-03-01,\n"
+const items = clitest.Items
 
-func newDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "items.csv"), []byte(items), 0o644)
-	os.WriteFile(filepath.Join(dir, "caseload.yaml"), []byte("office: 测试侨办\nitems: items.csv\nsources:\n  - name: a\n    path: incoming/*.csv\n"), 0o644)
-	os.MkdirAll(filepath.Join(dir, "incoming"), 0o755)
-	os.WriteFile(filepath.Join(dir, "incoming", "a.csv"), []byte("case_id,item_code,received_at,status\nA1,QB01,2022-10-01 09:00,received\nA2,QB09,2022-10-01 09:00,received\n"), 0o644)
-	return dir
-}
+func newDir(t *testing.T) string { return clitest.Project(t) }
 
 func TestVersionAndUsage(t *testing.T) {
 	dir := t.TempDir()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caseload/caseload/cli/internal/clitest"
 	"github.com/caseload/caseload/pipeline/deliver/delivertest"
 )
 
@@ -23,8 +24,8 @@ func TestJobDeliveryAndAlerts(t *testing.T) {
 	}
 	const secret = "s3cret-smtp-passw0rd"
 	t.Setenv("CASELOAD_TEST_SMTP_PASSWORD", secret)
-	sink := newAlertSink(t)
-	t.Setenv("CASELOAD_TEST_ALERT_URL", sink.srv.URL+"/hook")
+	sink := clitest.NewAlertSink(t)
+	t.Setenv("CASELOAD_TEST_ALERT_URL", sink.URL)
 	dir := newDir(t)
 	config := func(host string, port int) {
 		os.WriteFile(filepath.Join(dir, "caseload.yaml"), []byte(fmt.Sprintf(`office: 测试侨办
@@ -74,12 +75,12 @@ alerts: [it]
 	if !strings.Contains(out, "1,retrying") || !strings.Contains(out, "2,succeeded") {
 		t.Errorf("deliveries rows of the run:\n%s", out)
 	}
-	if got := sink.all(); got != "null" {
+	if got := sink.All(); got != "null" {
 		t.Errorf("an alert for a run that succeeded: %s", got)
 	}
 
 	// Down for good: the run fails (the reports stay written), one alert.
-	config("127.0.0.1", freePortNumber(t))
+	config("127.0.0.1", clitest.FreePortNumber(t))
 	for i := 0; i < 2; i++ {
 		if _, errs, code := runJob(); code != ExitFailure || !strings.Contains(errs, "did not succeed") {
 			t.Errorf("run with SMTP down: exit %d %s", code, errs)
@@ -89,7 +90,7 @@ alerts: [it]
 	if len(rs) != 3 || rs[0].Status != "failed" || rs[1].Status != "failed" || len(rs[0].Outputs) != 3 {
 		t.Errorf("runs: %+v", rs)
 	}
-	if got := sink.all(); strings.Count(got, `"type":"alert"`) != 1 || !strings.Contains(got, `"status":"failed"`) || !strings.Contains(got, "connection refused (after 3 attempts)") {
+	if got := sink.All(); strings.Count(got, `"type":"alert"`) != 1 || !strings.Contains(got, `"status":"failed"`) || !strings.Contains(got, "connection refused (after 3 attempts)") {
 		t.Errorf("alerts after two failed runs, want exactly one: %s", got)
 	}
 
@@ -98,7 +99,7 @@ alerts: [it]
 	if out, errs, code := runJob(); code != 0 {
 		t.Fatalf("run with SMTP up: %d\n%s%s", code, out, errs)
 	}
-	got := sink.all()
+	got := sink.All()
 	if strings.Count(got, `"type":"alert"`) != 1 || strings.Count(got, `"type":"recovered"`) != 1 {
 		t.Errorf("alerts, want one failed and one recovered: %s", got)
 	}
@@ -109,12 +110,4 @@ alerts: [it]
 			t.Errorf("the SMTP password appears in the %s", what)
 		}
 	}
-}
-
-// freePortNumber is a loopback port nothing listens on.
-func freePortNumber(t *testing.T) int {
-	addr := freePort(t)
-	var port int
-	fmt.Sscanf(addr[strings.LastIndexByte(addr, ':')+1:], "%d", &port)
-	return port
 }
