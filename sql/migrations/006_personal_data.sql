@@ -1,0 +1,2 @@
+-- 006 personal data (issue 12).
+ALTER TABLE ingest_files ADD COLUMN pii JSON;
