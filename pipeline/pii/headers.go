@@ -66,17 +66,10 @@ func ByHeader(header string) bool {
 		}
 		return false
 	}
-	switch {
-	case has(englishWords):
-		return true
-	case has([]string{"name"}):
-		return len(words) == 1 || has(nameWith)
-	case has([]string{"id"}):
-		return has(idWith)
-	case has([]string{"applicant"}):
-		return len(words) == 1
-	}
-	return false
+	return has(englishWords) ||
+		(has([]string{"name"}) && (len(words) == 1 || has(nameWith))) ||
+		(has([]string{"id"}) && has(idWith)) ||
+		(len(words) == 1 && words[0] == "applicant")
 }
 
 // splitWords splits an English header into lower-case words at every character that is not

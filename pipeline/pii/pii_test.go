@@ -98,32 +98,34 @@ func TestCheckDigit(t *testing.T) {
 	}
 }
 
+var maskCases = []struct{ in, want string }{
+	{"补交材料", "补交材料"},
+	{"", ""},
+	{"身份证11010519491231002X已核验", "身份证[身份证号]已核验"},
+	{"身份证11010519491231002x已核验", "身份证[身份证号]已核验"},
+	{"号码110105194912310021有误", "号码110105194912310021有误"}, // wrong check digit: not an ID number
+	{"旧证350181520101123", "旧证[身份证号]"},
+	{"订单350181521301123", "订单350181521301123"},     // month 13: not a 15-digit ID number
+	{"流水号1350181520101123", "流水号1350181520101123"}, // 16 digits
+	{"电话13812345678", "电话[手机号]"},
+	{"电话１３８１２３４５６７８", "电话[手机号]"},
+	{"电话+8613812345678；008613912345678", "电话+[手机号]；[手机号]"},
+	{"电话 138 1234 5678、138-1234-5679", "电话 [手机号]、[手机号]"},
+	{"13812345678,13912345678,13712345678", "[手机号],[手机号],[手机号]"},
+	{"座机059185221234", "座机059185221234"}, // landlines are not detected by value
+	{"12812345678", "12812345678"},       // not a mobile prefix
+	{"邮箱 lin.xiuying+qb@mail.example.cn 已联系", "邮箱 [邮箱] 已联系"},
+	{"13812345678@qq.com", "[邮箱]"},
+	{"回乡证H12345678，旧回乡证M1234567890", "回乡证[证件号]，旧回乡证[证件号]"},
+	{"往来港澳通行证C12345678、CA1234567，台湾L12345678", "往来港澳通行证[证件号]、[证件号]，台湾[证件号]"},
+	{"护照E12345678 EA1234567 G12345678", "护照[证件号] [证件号] [证件号]"},
+	{"办件QB2022-000123，事项QB01，H1234567", "办件QB2022-000123，事项QB01，H1234567"},
+	{"2022-10-31 23:59:59 受理", "2022-10-31 23:59:59 受理"},
+}
+
 func TestMaskPatterns(t *testing.T) {
 	conn := sqlConn(t)
-	for _, c := range []struct{ in, want string }{
-		{"补交材料", "补交材料"},
-		{"", ""},
-		{"身份证11010519491231002X已核验", "身份证[身份证号]已核验"},
-		{"身份证11010519491231002x已核验", "身份证[身份证号]已核验"},
-		{"号码110105194912310021有误", "号码110105194912310021有误"}, // wrong check digit: not an ID number
-		{"旧证350181520101123", "旧证[身份证号]"},
-		{"订单350181521301123", "订单350181521301123"},     // month 13: not a 15-digit ID number
-		{"流水号1350181520101123", "流水号1350181520101123"}, // 16 digits
-		{"电话13812345678", "电话[手机号]"},
-		{"电话１３８１２３４５６７８", "电话[手机号]"},
-		{"电话+8613812345678；008613912345678", "电话+[手机号]；[手机号]"},
-		{"电话 138 1234 5678、138-1234-5679", "电话 [手机号]、[手机号]"},
-		{"13812345678,13912345678,13712345678", "[手机号],[手机号],[手机号]"},
-		{"座机059185221234", "座机059185221234"}, // landlines are not detected by value
-		{"12812345678", "12812345678"},       // not a mobile prefix
-		{"邮箱 lin.xiuying+qb@mail.example.cn 已联系", "邮箱 [邮箱] 已联系"},
-		{"13812345678@qq.com", "[邮箱]"},
-		{"回乡证H12345678，旧回乡证M1234567890", "回乡证[证件号]，旧回乡证[证件号]"},
-		{"往来港澳通行证C12345678、CA1234567，台湾L12345678", "往来港澳通行证[证件号]、[证件号]，台湾[证件号]"},
-		{"护照E12345678 EA1234567 G12345678", "护照[证件号] [证件号] [证件号]"},
-		{"办件QB2022-000123，事项QB01，H1234567", "办件QB2022-000123，事项QB01，H1234567"},
-		{"2022-10-31 23:59:59 受理", "2022-10-31 23:59:59 受理"},
-	} {
+	for _, c := range maskCases {
 		if got := query(t, conn, "SELECT cl_pii_mask(?)", c.in); got != c.want {
 			t.Errorf("cl_pii_mask(%q) = %q, want %q", c.in, got, c.want)
 		}
@@ -160,20 +162,22 @@ func TestIDLike(t *testing.T) {
 	}
 }
 
+var headerCases = map[string]bool{
+	"申请人姓名": true, "申请人": true, "姓名": true, "身份证号": true, "身份证号码": true, "公民身份号码": true,
+	"证件号码": true, "证件": true, "护照号码": true, "护照": true, "港澳通行证号码": true, "通行证": true,
+	"台胞证号": true, "联系电话": true, "手机号码": true, "联系方式": true, "住址": true, "家庭住址": true,
+	"通讯地址": true, "电子邮箱": true, "微信号": true, "出生日期": true, "代理人": true, " 联系人 ": true,
+	"Name": true, "applicant_name": true, "Applicant Name": true, "applicantName": true, "passport_no": true,
+	"ID Number": true, "id_number": true, "national_id": true, "phone": true, "Mobile": true, "e-mail": true,
+	"Email Address": true, "address": true, "DOB": true,
+	// not personal data by header
+	"备注": false, "申请人类型": false, "申请人国籍": false, "证件类型": false, "事项名称": false, "经办窗口": false,
+	"item_name": false, "country_name": false, "id": false, "remark": false, "channel": false, "": false,
+	"身份证明类型": false,
+}
+
 func TestByHeader(t *testing.T) {
-	for h, want := range map[string]bool{
-		"申请人姓名": true, "申请人": true, "姓名": true, "身份证号": true, "身份证号码": true, "公民身份号码": true,
-		"证件号码": true, "证件": true, "护照号码": true, "护照": true, "港澳通行证号码": true, "通行证": true,
-		"台胞证号": true, "联系电话": true, "手机号码": true, "联系方式": true, "住址": true, "家庭住址": true,
-		"通讯地址": true, "电子邮箱": true, "微信号": true, "出生日期": true, "代理人": true, " 联系人 ": true,
-		"Name": true, "applicant_name": true, "Applicant Name": true, "applicantName": true, "passport_no": true,
-		"ID Number": true, "id_number": true, "national_id": true, "phone": true, "Mobile": true, "e-mail": true,
-		"Email Address": true, "address": true, "DOB": true,
-		// not personal data by header
-		"备注": false, "申请人类型": false, "申请人国籍": false, "证件类型": false, "事项名称": false, "经办窗口": false,
-		"item_name": false, "country_name": false, "id": false, "remark": false, "channel": false, "": false,
-		"身份证明类型": false,
-	} {
+	for h, want := range headerCases {
 		if got := ByHeader(h); got != want {
 			t.Errorf("ByHeader(%q) = %v, want %v", h, got, want)
 		}
