@@ -86,6 +86,13 @@ func native(b *testing.B, dir, path string) time.Duration {
 
 func pullOnce(b *testing.B, dir, path string) time.Duration {
 	b.Helper()
+	return pullWith(b, dir, path, Options{})
+}
+
+// pullWith pulls path into a new warehouse in dir with opt (Config, Files and Now set here)
+// and returns the time the pull took.
+func pullWith(b *testing.B, dir, path string, opt Options) time.Duration {
+	b.Helper()
 	items := filepath.Join(dir, "items.csv")
 	f, err := os.Create(items)
 	if err != nil {
@@ -106,7 +113,8 @@ func pullOnce(b *testing.B, dir, path string) time.Duration {
 	if os.Getenv("CASELOAD_BENCH_DEBUG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	res, err := Pull(context.Background(), w, Options{Config: cfg, Files: []string{path}, Logger: log, Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	opt.Config, opt.Files, opt.Logger, opt.Now = cfg, []string{path}, log, func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	res, err := Pull(context.Background(), w, opt)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -140,5 +148,42 @@ func BenchmarkPull(b *testing.B) {
 			b.ReportMetric(float64(n)*float64(b.N)/nat.Seconds(), "native_rows/s")
 			b.ReportMetric(ours.Seconds()/nat.Seconds(), "x_native")
 		})
+	}
+}
+
+// BenchmarkPullPII measures what the personal-data rules cost (issue 12: under 10% of a
+// pull): the same generated file with personal-data columns (caseload gen --pii: 申请人姓名,
+// 身份证号, 联系电话 and a 备注 that sometimes repeats them) pulled with the rules off (every
+// column kept as it is: the yardstick), without a key (three columns dropped, 备注 searched
+// and masked) and with a key (three columns hashed, 备注 searched and masked), alternately in
+// the same run. Reported: seconds per pull of each and x_off, the ratio to the yardstick.
+func BenchmarkPullPII(b *testing.B) {
+	n := benchRows()
+	dir := b.TempDir()
+	path := filepath.Join(dir, fmt.Sprintf("bench-pii-%d.csv", n))
+	if _, err := gen.WriteFile(context.Background(), path, gen.Options{Cases: n, Seed: 1, PII: true}); err != nil {
+		b.Fatal(err)
+	}
+	variants := []struct {
+		name string
+		opt  Options
+	}{
+		{"off", Options{piiOff: true, LookupEnv: withKey(testKey)}},
+		{"drop", Options{LookupEnv: withKey("")}},
+		{"hash", Options{LookupEnv: withKey(testKey)}},
+	}
+	total := make([]time.Duration, len(variants))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range variants {
+			k := (i + j) % len(variants) // each in turn first, so drift spreads over all
+			total[k] += pullWith(b, b.TempDir(), path, variants[k].opt)
+		}
+	}
+	for j, v := range variants {
+		b.ReportMetric(total[j].Seconds()/float64(b.N), v.name+"_s")
+		if j > 0 {
+			b.ReportMetric(total[j].Seconds()/total[0].Seconds(), v.name+"_x_off")
+		}
 	}
 }

@@ -13,20 +13,21 @@ import (
 
 // Personal data at staging (issue 12). Each file's columns that are not §4.1 fields are
 // planned by pipeline/pii (hash, drop, keep, or searched value by value) and the plan is
-// built into the file's staging view (createFieldsView) with the rules of
-// sql/ingest/pii.sql, so that nothing of it reaches cases.extra, rejects.raw or any message
-// in the clear:
+// built into the file's staging view (createFieldsView), calling the functions pipeline/pii
+// registers on the pull's connection, so that nothing of it reaches cases.extra, rejects.raw
+// or any message in the clear:
 //
-//   - extra (the JSON of the other columns, for every row): hashed columns as cl_pii_hash,
-//     dropped ones left out, kept ones as they are, the others through cl_pii_unrow (the same
-//     row's personal-data values, as [column]) and cl_pii_mask (patterns);
+//   - extra (the JSON of the other columns, for every row): hashed columns through
+//     cl_pii_hash, dropped ones left out, kept ones as they are, the others through
+//     cl_pii_scrub (the same row's personal-data values as [column], then ID numbers, mobile
+//     numbers, e-mail addresses, permits);
 //   - raw (the whole row, built for rejected rows only, by the file's macro cl_pii_raw): the
-//     same, and the §4.1 fields except case_id masked as the other columns are;
-//   - pii_hits: per searched column, whether this row's value was masked (counted per file
+//     same, and the §4.1 fields except case_id scrubbed as the other columns are;
+//   - pii_hits: per searched column, whether this row's value was scrubbed (counted per file
 //     for the summary and the ledger).
 //
 // The case_id stays as it is (it is the office's key); case ids that look like resident ID
-// numbers are counted and warned about.
+// numbers (cl_pii_id_like) are counted and warned about.
 
 // PIIColumn is one column of a file that personal-data rules changed or kept.
 type PIIColumn struct {
@@ -116,51 +117,29 @@ func (s *piiState) plan(m *Mapping) *piiPlan {
 	return p
 }
 
-// rowKeys is the list of this row's personal-data values to look for in its other columns
-// and their labels, as SQL over the column expressions col(i): "" when there are none.
-func (p *piiPlan) rowKeys(col func(i int) string) (keys, labels string) {
-	var k, l []string
+// scrub is v (an SQL expression) through cl_pii_scrub with the row's personal-data values
+// (col(i) for column i) and their columns' names, which stand for them where they are found.
+func (p *piiPlan) scrub(v string, col func(i int) string) string {
+	var b strings.Builder
+	b.WriteString("cl_pii_scrub(" + v)
 	for _, c := range p.cols {
 		if c.personal() {
-			k = append(k, "cl_pii_key("+col(c.i)+")")
-			l = append(l, sqlString("["+c.key+"]"))
+			fmt.Fprintf(&b, ", %s, %s", sqlString(c.key), col(c.i))
 		}
 	}
-	if len(k) == 0 {
-		return "", ""
-	}
-	return "[" + strings.Join(k, ", ") + "]", "[" + strings.Join(l, ", ") + "]"
-}
-
-// searchExpr masks a searched value (SQL expression v) of a row whose personal-data columns
-// are col(i).
-func (p *piiPlan) searchExpr(v string, col func(i int) string) string {
-	if keys, labels := p.rowKeys(col); keys != "" {
-		v = fmt.Sprintf("cl_pii_unrow(%s, %s, %s)", v, keys, labels)
-	}
-	return "cl_pii_mask(" + v + ")"
+	return b.String() + ")"
 }
 
 // fieldsSQL is the SELECT of the staging view stg_fields_k over from (c0..cN; line when
 // hasLine): the §4.1 fields, extra, raw and pii_hits.
 func (p *piiPlan) fieldsSQL(m *Mapping, from string, hasLine bool) string {
-	c := func(i int) string { return fmt.Sprintf("c%d", i) }
-	// The searched columns are masked in two steps below the view, each a column of its own,
-	// so that each expression is computed once per row: u<i> (the row's personal data) and
-	// m<i> (patterns).
-	var unrow, mask []string
+	// The searched columns are scrubbed below the view, each a column of its own (m<i>), so
+	// that it is computed once per row for extra and pii_hits.
+	var mask []string
 	for _, col := range p.cols {
 		if col.searched() {
-			if keys, labels := p.rowKeys(c); keys != "" {
-				unrow = append(unrow, fmt.Sprintf("cl_pii_unrow(c%d, %s, %s) AS u%d", col.i, keys, labels, col.i))
-				mask = append(mask, fmt.Sprintf("cl_pii_mask(u%d) AS m%d", col.i, col.i))
-			} else {
-				mask = append(mask, fmt.Sprintf("cl_pii_mask(c%d) AS m%d", col.i, col.i))
-			}
+			mask = append(mask, fmt.Sprintf("%s AS m%d", p.scrub(fmt.Sprintf("c%d", col.i), func(i int) string { return fmt.Sprintf("c%d", i) }), col.i))
 		}
-	}
-	if len(unrow) > 0 {
-		from = fmt.Sprintf("(SELECT *, %s FROM %s)", strings.Join(unrow, ", "), from)
 	}
 	if len(mask) > 0 {
 		from = fmt.Sprintf("(SELECT *, %s FROM %s)", strings.Join(mask, ", "), from)
@@ -236,7 +215,7 @@ func (p *piiPlan) rawMacro(off bool) string {
 		case col.how == pii.Hash && col.field == "":
 			v = "cl_pii_hash(" + v + ")"
 		default: // a §4.1 field or a searched column
-			v = p.searchExpr(v, r)
+			v = p.scrub(v, r)
 		}
 		parts = append(parts, sqlIdent(col.key)+" := "+v)
 	}
@@ -269,7 +248,9 @@ func (ps *piiState) stats(ctx context.Context, conn *sql.Conn, k int) (*FilePII,
 		return nil, nil
 	}
 	out := &FilePII{Columns: []PIIColumn{}}
-	sel := []string{"count(*) FILTER (WHERE cl_pii_id_like(case_id))", "coalesce(min(line) FILTER (WHERE cl_pii_id_like(case_id)), 0)"}
+	// (cl_pii_id_like is asked only about case ids of the lengths ID numbers have.)
+	like := "length(case_id) IN (15, 18) AND cl_pii_id_like(case_id)"
+	sel := []string{"count(*) FILTER (WHERE " + like + ")", "coalesce(min(line) FILTER (WHERE " + like + "), 0)"}
 	var searched []planCol
 	for _, col := range p.cols {
 		if col.field != "" {

@@ -413,9 +413,6 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/functions.sql")); err != nil {
 		return nil, false, fmt.Errorf("pull: parsing functions: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/pii.sql")); err != nil {
-		return nil, false, fmt.Errorf("pull: personal-data rules: %w", err)
-	}
 	if err := policy.Register(conn); err != nil {
 		return nil, false, err
 	}

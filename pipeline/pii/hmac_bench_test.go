@@ -37,3 +37,17 @@ func BenchmarkHMACStd(b *testing.B) {
 		h.sum(d[:0], v)
 	}
 }
+
+func BenchmarkScrubPlain(b *testing.B) {
+	labels, values := []string{"申请人姓名", "身份证号", "联系电话"}, []string{"林秀英", "11010519491231002X", "13812345678"}
+	for i := 0; i < b.N; i++ {
+		Scrub("已电话通知", labels, values)
+	}
+}
+
+func BenchmarkScrubHit(b *testing.B) {
+	labels, values := []string{"申请人姓名", "身份证号", "联系电话"}, []string{"林秀英", "11010519491231002X", "13812345678"}
+	for i := 0; i < b.N; i++ {
+		Scrub("身份证35018119770406130X已核验", labels, values)
+	}
+}

@@ -5,8 +5,8 @@
 -- the file has no such column, extra: the other columns as JSON after the personal-data rules,
 -- raw: the whole row as a STRUCT keyed by header, as read, pii_hits: which searched columns
 -- had personal data masked); the lookups of sql/ingest/lookups.sql; the file's macro
--- cl_pii_raw (sql/ingest/pii.sql, pipeline/ingest/pii.go), which makes a raw row what may be
--- kept of it. Variables: pull_time.
+-- cl_pii_raw (pipeline/ingest/pii.go, with the functions of pipeline/pii), which makes a raw
+-- row what may be kept of it. Variables: pull_time.
 -- Runs when the file is staged, before the pull's transaction (a temp table filled inside a
 -- transaction is scanned far more slowly by the merge). Every expression is row by row, with
 -- no join, so rows keep the order they are read in.

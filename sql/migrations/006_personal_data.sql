@@ -55,46 +55,44 @@ CREATE OR REPLACE TEMP MACRO m006_fold(s) AS (translate(s, '０１２３４５�
 
 CREATE OR REPLACE TEMP MACRO m006_id18(s) AS (
     list_transform([m006_fold(s)], lambda f:
-        regexp_full_match(f, '[0-9]{17}[0-9Xx]')
-        AND substr('10X98765432',
-                   (list_sum(list_transform(range(17), lambda i:
-                        (ascii(f[i + 1]) - 48) * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11)::INTEGER + 1,
-                   1) = upper(f[18]))[1]
+        CASE
+            WHEN regexp_full_match(f, '[0-9]{17}[0-9Xx]')
+                THEN substr('10X98765432',
+                            (list_inner_product(string_split(f[1:17], '')::INTEGER[], [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])::INTEGER % 11) + 1,
+                            1) = upper(f[18])
+            ELSE false
+        END)[1]
 );
 
 CREATE OR REPLACE TEMP MACRO m006_id15(s) AS (
     regexp_full_match(m006_fold(s), '[1-9][0-9]{7}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}')
 );
 
-CREATE OR REPLACE TEMP MACRO m006_permit_at(t, i) AS (
-    i >= 1 AND i < len(t)
-    AND regexp_full_match(t[i], '[A-Za-z]{1,2}')
-    AND regexp_full_match(m006_fold(t[i] || t[i + 1]), '[HMhm][0-9]{8}([0-9]{2})?|[CcLlEeGg][0-9]{8}|[CcEe][A-Za-z][0-9]{7}')
+CREATE OR REPLACE TEMP MACRO m006_token(x) AS (
+    CASE
+        WHEN contains(x, '@') AND regexp_full_match(x, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}')
+            THEN '[邮箱]'
+        WHEN regexp_full_match(x, '1[3-9][0-9][ -][0-9]{4}[ -][0-9]{4}') THEN '[手机号]'
+        WHEN regexp_full_match(x, '[HMhm][0-9０-９]{8}(?:[0-9０-９]{2})?|[CcLlEeGg][0-9０-９]{8}|[CcEe][A-Za-z][0-9０-９]{7}') THEN '[证件号]'
+        WHEN length(x) = 18 AND m006_id18(x) THEN '[身份证号]'
+        WHEN NOT regexp_full_match(x, '[0-9０-９]+') THEN x
+        WHEN length(x) = 15 AND m006_id15(x) THEN '[身份证号]'
+        WHEN length(x) BETWEEN 11 AND 15 AND regexp_full_match(m006_fold(x), '(0086|86)?1[3-9][0-9]{9}') THEN '[手机号]'
+        ELSE x
+    END
 );
 
-CREATE OR REPLACE TEMP MACRO m006_token(t, i) AS (
-    list_transform([t[i]], lambda x:
-        CASE
-            WHEN contains(x, '@') AND regexp_full_match(x, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}')
-                THEN '[邮箱]'
-            WHEN regexp_full_match(x, '1[3-9][0-9][ -][0-9]{4}[ -][0-9]{4}') THEN '[手机号]'
-            WHEN length(x) = 18 AND m006_id18(x) THEN '[身份证号]'
-            WHEN NOT regexp_full_match(x, '[0-9０-９]+') THEN
-                CASE WHEN m006_permit_at(t, i) THEN '[证件号]' ELSE x END
-            WHEN length(x) = 15 AND m006_id15(x) THEN '[身份证号]'
-            WHEN length(x) BETWEEN 11 AND 15 AND regexp_full_match(m006_fold(x), '(0086|86)?1[3-9][0-9]{9}') THEN '[手机号]'
-            WHEN m006_permit_at(t, i - 1) THEN ''
-            ELSE x
-        END)[1]
-);
-
+-- The text cut into tokens (e-mail address | spaced mobile | permit or passport number | 18
+-- characters that could be an ID number | digits | letters | anything else, the first that
+-- matches at each place), each kept or replaced by its placeholder.
 CREATE OR REPLACE TEMP MACRO m006_mask(s) AS (
     CASE
         WHEN s IS NULL OR NOT regexp_matches(s, '[0-9０-９]{7}|@|[0-9][ -][0-9]{4}[ -][0-9]') THEN s
-        ELSE list_transform([regexp_extract_all(s, '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}'
-                                                   || '|1[3-9][0-9][ -][0-9]{4}[ -][0-9]{4}'
-                                                   || '|[0-9０-９]{17}[0-9０-９XxＸｘ]|[0-9０-９]+|[A-Za-z]+|[^0-9０-９A-Za-z]+')], lambda t:
-                 array_to_string(list_transform(range(1, len(t) + 1), lambda i: m006_token(t, i)), ''))[1]
+        ELSE array_to_string(list_transform(regexp_extract_all(s,
+                 '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}'
+                 || '|1[3-9][0-9][ -][0-9]{4}[ -][0-9]{4}'
+                 || '|[HMhm][0-9０-９]{8}(?:[0-9０-９]{2})?|[CcLlEeGg][0-9０-９]{8}|[CcEe][A-Za-z][0-9０-９]{7}'
+                 || '|[0-9０-９]{17}[0-9０-９XxＸｘ]|[0-9０-９]+|[A-Za-z]+|[^0-9０-９A-Za-z]+'), lambda x: m006_token(x)), '')
     END
 );
 
@@ -147,7 +145,6 @@ DROP MACRO m006_unrow;
 DROP MACRO m006_key;
 DROP MACRO m006_mask;
 DROP MACRO m006_token;
-DROP MACRO m006_permit_at;
 DROP MACRO m006_id15;
 DROP MACRO m006_id18;
 DROP MACRO m006_fold;
