@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/pii"
+	"github.com/caseload/caseload/pipeline/source"
 )
 
 const testKey = "0123456789abcdef-test-office-key"
@@ -297,5 +301,34 @@ func TestFieldAliasesAreNotPersonalData(t *testing.T) {
 				t.Errorf("%s (%s) is taken for personal data", h, f)
 			}
 		}
+	}
+}
+
+// A message that quotes a value of the file masks what looks like personal data in it.
+func TestPIIInErrors(t *testing.T) {
+	p := newProject(t, "")
+	x := excelize.NewFile()
+	sh := x.GetSheetName(0)
+	x.SetSheetRow(sh, "A1", &[]any{"办件编号", "事项编码", "受理时间", "办理状态"})
+	x.SetSheetRow(sh, "A2", &[]any{"A1", "QB01", "2022-10-01 09:00", "受理", "身份证" + piiID})
+	path := filepath.Join(p.dir, "a.xlsx")
+	if err := x.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.tryPull(Options{LookupEnv: withKey("")}, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Files[0]
+	if f.Status != "failed" || !strings.Contains(f.Error, "beyond the last header column") || !strings.Contains(f.Error, "[身份证号]") || strings.Contains(f.Error, piiID) {
+		t.Errorf("error: %s", f.Error)
+	}
+	var se *source.Error
+	if !errors.As(f.Err(), &se) || se.Line != 2 {
+		t.Errorf("the error inside: %v", f.Err())
+	}
+	_, err = p.tryPull(Options{LookupEnv: withKey(""), AllOrNothing: true}, path)
+	if err == nil || !strings.Contains(err.Error(), "[身份证号]") || strings.Contains(err.Error(), piiID) {
+		t.Errorf("--all-or-nothing: %v", err)
 	}
 }

@@ -168,6 +168,13 @@ func (r *Result) CheckQuality(maxRatio float64) error {
 	return nil
 }
 
+// maskedError is an error whose message has personal data masked (pii.Mask: ID numbers,
+// mobile numbers, e-mail addresses, permits); errors.As and errors.Is see the error inside.
+type maskedError struct{ err error }
+
+func (e maskedError) Error() string { return pii.Mask(e.err.Error()) }
+func (e maskedError) Unwrap() error { return e.err }
+
 // FileError is a malformed or unreadable file.
 type FileError struct {
 	Path string
@@ -467,6 +474,9 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 			if ctx.Err() != nil {
 				return nil, false, ctx.Err()
 			}
+			// A message may quote a value from the file (a cell beyond the header, a bad
+			// byte's line): what looks like personal data in it is masked (pipeline/pii).
+			err = maskedError{err}
 			fr.Status, fr.Error, fr.err = "failed", err.Error(), err
 			// Reported once, by the caller, from Result; here only for -v.
 			opt.Logger.Debug("file not pulled", "file", p.display, "err", err)
