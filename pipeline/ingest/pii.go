@@ -312,7 +312,11 @@ func logPII(log *slog.Logger, fr *FileResult) {
 		return
 	}
 	for _, c := range fr.PII.Columns {
-		log.Debug("personal data", "file", fr.Path, "column", c.Column, "how", c.How, "by", c.By, "rows", c.Rows)
+		if c.How == "masked" {
+			log.Debug("personal data", "file", fr.Path, "column", c.Column, "how", c.How, "by", c.By, "rows", c.Rows)
+		} else {
+			log.Debug("personal data", "file", fr.Path, "column", c.Column, "how", c.How, "by", c.By)
+		}
 	}
 }
 
