@@ -16,6 +16,11 @@ import (
 func TestMigration006Rules(t *testing.T) {
 	conn := sqlConn(t)
 	loadMigration006(t, conn)
+	for _, h := range append(append(append([]string{}, headerParts...), headerWords...), englishWords...) {
+		if query(t, conn, "SELECT m006_header(?)", h) != "true" {
+			t.Errorf("m006_header(%q) is false: the migration's list lacks it", h)
+		}
+	}
 	for h, want := range headerCases {
 		if got := query(t, conn, "SELECT m006_header(?)", h); got != fmt.Sprint(want) {
 			t.Errorf("m006_header(%q) = %s, ByHeader %v", h, got, want)

@@ -186,7 +186,7 @@ var headerCases = map[string]bool{
 	"申请人姓名": true, "申请人": true, "姓名": true, "身份证号": true, "身份证号码": true, "公民身份号码": true,
 	"证件号码": true, "证件": true, "护照号码": true, "护照": true, "港澳通行证号码": true, "通行证": true,
 	"台胞证号": true, "联系电话": true, "手机号码": true, "联系方式": true, "住址": true, "家庭住址": true,
-	"通讯地址": true, "电子邮箱": true, "微信号": true, "出生日期": true, "代理人": true, " 联系人 ": true,
+	"通讯地址": true, "座机": true, "固话号码": true, "电子邮箱": true, "微信号": true, "出生日期": true, "代理人": true, " 联系人 ": true,
 	"Name": true, "applicant_name": true, "Applicant Name": true, "applicantName": true, "passport_no": true,
 	"ID Number": true, "id_number": true, "national_id": true, "phone": true, "Mobile": true, "e-mail": true,
 	"Email Address": true, "address": true, "DOB": true,

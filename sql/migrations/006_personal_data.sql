@@ -37,7 +37,7 @@ CREATE OR REPLACE TEMP MACRO m006_header(k) AS (
         list_contains(['申请人', '代理人', '委托人', '受托人', '联系人', '监护人', '身份证', '证件', '护照', '通行证'], h)
         OR list_bool_or(list_transform(['姓名', '名字', '身份证号', '身份号码', '身份证件号', '公民身份号', '证件号', '证件编号',
                                         '证照号', '护照号', '护照编号', '通行证号', '通行证编号', '台胞证', '回乡证', '居住证号',
-                                        '电话', '手机', '联系方式', '住址', '地址', '邮箱', '电子邮件', '微信', 'qq号',
+                                        '电话', '手机', '座机', '固话', '联系方式', '住址', '地址', '邮箱', '电子邮件', '微信', 'qq号',
                                         '出生日期', '生日', '银行账号', '银行卡号', '社保号', '社会保障号'], lambda p: contains(h, p)))
         OR list_transform([regexp_extract_all(lower(regexp_replace(replace(replace(k, 'e-mail', 'email'), 'E-mail', 'email'),
                                                                     '([a-z])([A-Z])', '\1 \2', 'g')), '[a-z0-9]+')], lambda w:
