@@ -69,7 +69,7 @@ import (
 	"github.com/caseload/caseload/pipeline/config"
 )
 
-// MinKeyLen is the shortest key accepted, in bytes.
+// MinKeyLen is the shortest key accepted, in characters.
 const MinKeyLen = 16
 
 // Policy is pii: of caseload.yaml resolved against the environment.
@@ -111,7 +111,7 @@ func Resolve(c config.PII, lookup func(string) (string, bool)) (*Policy, error) 
 		needs = needs || how == "hash"
 	}
 	switch {
-	case set && len(v) < MinKeyLen:
+	case set && utf8.RuneCountInString(v) < MinKeyLen:
 		return nil, &KeyError{Env: p.KeyEnv, Why: fmt.Sprintf("$%s is %d characters long, shorter than %d", p.KeyEnv, utf8.RuneCountInString(v), MinKeyLen)}
 	case !set && needs:
 		what := "pii.policy is hash"
