@@ -96,6 +96,7 @@ func newGenCmd(e *env) *cobra.Command {
 	var n int
 	var seed uint64
 	var from, to, out string
+	var withPII bool
 	cmd := &cobra.Command{
 		Use:   "gen --cases N -o FILE",
 		Short: "Write deterministic synthetic case records (CSV, NDJSON, Parquet, XLSX) for tests and benchmarks",
@@ -107,7 +108,7 @@ func newGenCmd(e *env) *cobra.Command {
 			if out == "" {
 				return usagef("-o FILE is required (.csv, .ndjson, .parquet or .xlsx)")
 			}
-			opt := gen.Options{Cases: n, Seed: seed}
+			opt := gen.Options{Cases: n, Seed: seed, PII: withPII}
 			var err error
 			if opt.From, err = parseDay(from); err != nil {
 				return usagef("--from: %v", err)
@@ -134,6 +135,7 @@ func newGenCmd(e *env) *cobra.Command {
 	cmd.Flags().StringVar(&from, "from", "", "first received date YYYY-MM-DD (default 2017-03-01)")
 	cmd.Flags().StringVar(&to, "to", "", "last received date YYYY-MM-DD (default 2022-11-30)")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "output file: .csv | .ndjson | .parquet | .xlsx")
+	cmd.Flags().BoolVar(&withPII, "pii", false, "add synthetic personal data (申请人姓名, 身份证号, 联系电话, 备注) after the §4.1 columns, to try the personal-data rules (.csv, .parquet)")
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/caseload/caseload/pipeline/ingest"
@@ -142,6 +143,68 @@ func printPullSummary(w io.Writer, res *ingest.Result, width int) {
 			fmt.Fprintln(w, "  "+command)
 		}
 	}
+	if line := piiLine(res); line != "" {
+		fmt.Fprint(w, wrapText(line, width))
+	}
+	for _, warning := range res.Warnings {
+		fmt.Fprint(w, wrapText("warning: "+textwidth.Safe(warning), width))
+	}
+}
+
+// piiLine says in one line what the pull did with personal data (issue 12): "3 personal-data
+// columns hashed: 申请人姓名, 身份证号, 联系电话; masked in 备注 (2 rows)". Columns kept in the
+// clear are warnings (Result.Warnings). "" when the files had none.
+func piiLine(res *ingest.Result) string {
+	cols := map[string][]string{} // how → column names, in the order first met
+	seen := map[string]bool{}
+	masked := map[string]int64{}
+	for i := range res.Files {
+		f := &res.Files[i]
+		if f.Status != "pulled" || f.PII == nil {
+			continue
+		}
+		for _, c := range f.PII.Columns {
+			name := textwidth.Safe(c.Column)
+			if !seen[c.How+"\x00"+name] {
+				seen[c.How+"\x00"+name] = true
+				cols[c.How] = append(cols[c.How], name)
+			}
+			masked[name] += c.Rows
+		}
+	}
+	noun := func(n int) string {
+		if n == 1 {
+			return "1 personal-data column"
+		}
+		return fmt.Sprintf("%d personal-data columns", n)
+	}
+	var parts []string
+	hashed, dropped := cols["hashed"], cols["dropped"]
+	if len(hashed) > 0 {
+		parts = append(parts, noun(len(hashed))+" hashed: "+strings.Join(hashed, ", "))
+	}
+	if len(dropped) > 0 {
+		what := noun(len(dropped))
+		if len(hashed) > 0 {
+			what = strconv.Itoa(len(dropped))
+		}
+		what += " dropped: " + strings.Join(dropped, ", ")
+		if res.PII != nil && res.PII.Reason == "no key" {
+			what += " (no key: set " + res.PII.KeyEnv + " to hash them instead)"
+		}
+		parts = append(parts, what)
+	}
+	if m := cols["masked"]; len(m) > 0 {
+		for i, name := range m {
+			m[i] = fmt.Sprintf("%s (%s)", name, plural(masked[name], "row", "rows"))
+		}
+		what := "masked in "
+		if len(parts) == 0 {
+			what = "personal data masked in "
+		}
+		parts = append(parts, what+strings.Join(m, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // finalReplacedWarning explains a later-pulled file that set cases back from a final to a

@@ -151,3 +151,52 @@ func TestPullEscapeSequences(t *testing.T) {
 		}
 	}
 }
+
+// TestPullSummaryPII: one line says what became of personal data; warnings follow.
+func TestPullSummaryPII(t *testing.T) {
+	cols := func(how string, names ...string) []ingest.PIIColumn {
+		var out []ingest.PIIColumn
+		for _, n := range names {
+			out = append(out, ingest.PIIColumn{Column: n, How: how, By: "header"})
+		}
+		return out
+	}
+	masked := ingest.PIIColumn{Column: "备注", How: "masked", By: "value", Rows: 2}
+	for _, c := range []struct {
+		policy ingest.PIIPolicy
+		files  [][]ingest.PIIColumn
+		want   string
+	}{
+		{ingest.PIIPolicy{Policy: "hash", Reason: "key set", KeyEnv: "CASELOAD_PII_KEY"},
+			[][]ingest.PIIColumn{cols("hashed", "申请人姓名", "身份证号", "联系电话")},
+			"3 personal-data columns hashed: 申请人姓名, 身份证号, 联系电话\n"},
+		{ingest.PIIPolicy{Policy: "drop", Reason: "no key", KeyEnv: "CASELOAD_PII_KEY"},
+			[][]ingest.PIIColumn{append(cols("dropped", "申请人姓名", "身份证号"), masked), append(cols("dropped", "身份证号"), masked)},
+			"2 personal-data columns dropped: 申请人姓名, 身份证号 (no key: set CASELOAD_PII_KEY to hash them instead); masked in 备注 (4 rows)\n"},
+		{ingest.PIIPolicy{Policy: "drop", Reason: "pii.policy", KeyEnv: "K"},
+			[][]ingest.PIIColumn{append(cols("hashed", "经办窗口"), append(cols("dropped", "姓名"), cols("kept", "电话")...)...)},
+			"1 personal-data column hashed: 经办窗口; 1 dropped: 姓名\n"},
+		{ingest.PIIPolicy{Policy: "hash"}, [][]ingest.PIIColumn{{masked}}, "personal data masked in 备注 (2 rows)\n"},
+		{ingest.PIIPolicy{Policy: "hash"}, [][]ingest.PIIColumn{nil}, ""},
+	} {
+		res := &ingest.Result{PII: &c.policy}
+		for i, f := range c.files {
+			res.Files = append(res.Files, ingest.FileResult{Path: string(rune('a'+i)) + ".csv", Status: "pulled", PII: &ingest.FilePII{Columns: f}})
+		}
+		if got := piiLine(res); got != strings.TrimSuffix(c.want, "\n") {
+			t.Errorf("got %q\nwant %q", got, c.want)
+		}
+		var b bytes.Buffer
+		printPullSummary(&b, res, 0)
+		if !strings.HasSuffix(b.String(), "\n"+c.want) {
+			t.Errorf("the summary does not end with the line:\n%s", b.String())
+		}
+	}
+	res := &ingest.Result{Files: []ingest.FileResult{{Path: "a.csv", Status: "pulled"}},
+		Warnings: []string{"a.csv: 1 case id looks like a resident ID number (first on line 3): case ids are kept as they are"}}
+	var b bytes.Buffer
+	printPullSummary(&b, res, 60)
+	if out := b.String(); !strings.Contains(out, "warning: a.csv: 1 case id looks like a resident ID number\n  (first on line 3)") {
+		t.Errorf("warning:\n%s", out)
+	}
+}

@@ -56,6 +56,7 @@ type Config struct {
 	Deliveries  []Delivery // SPEC §11, in file order (deliveries.go)
 	Alerts      []string   // names of the deliveries that hear of failed runs
 	Serve       Serve      // serve.go
+	PII         PII        // personal data in case exports (pii.go)
 }
 
 // Quality is the data-quality gate: a pull whose rejected share exceeds MaxRejectRatio
@@ -295,7 +296,7 @@ func (p *parser) path(n *yaml.Node, key, dir string) (string, error) {
 	return filepath.Join(dir, s), nil
 }
 
-var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "limits", "reports", "sources", "jobs", "deliveries", "alerts", "history_days", "serve"}
+var topKeys = []string{"office", "timezone", "warehouse", "items", "calendar", "memory_limit", "threads", "quality", "limits", "reports", "sources", "jobs", "deliveries", "alerts", "history_days", "serve", "pii"}
 
 func (p *parser) top(c *Config, root *yaml.Node) error {
 	vals, _, err := p.mapping(root, "", topKeys)
@@ -411,6 +412,9 @@ func (p *parser) top(c *Config, root *yaml.Node) error {
 		if err := n.Decode(&c.HistoryDays); err != nil || c.HistoryDays < 1 || c.HistoryDays > 36500 {
 			return p.errf(n, "history_days", "expected a whole number of days from 1 to 36500 (job_runs older than this are pruned; default 730)")
 		}
+	}
+	if err := p.pii(c, vals["pii"]); err != nil {
+		return err
 	}
 	if err := p.deliveriesAndAlerts(c, vals); err != nil { // before jobs: a job's deliver: names them
 		return err

@@ -27,6 +27,9 @@ type Options struct {
 	// dates as written; the time of day is ignored). Default 2017-03-01 .. 2022-11-30.
 	From, To time.Time
 	Loc      *time.Location // office time zone; default Asia/Shanghai
+	// PII adds the columns of PIIHeader (synthetic personal data) after the §4.1 fields, in
+	// .csv and .parquet files; the other columns are the same as without them.
+	PII bool
 }
 
 // Case is one approval case (§4.1). Enum fields hold the English values; Country holds
@@ -142,6 +145,9 @@ type generator struct {
 	pCompleted, pRejected, pWithdrawn float64 // of decided cases; the rest stay in progress
 	pBacklog                          float64
 	spelling                          int
+
+	pii  bool   // write the personal-data columns (Options.PII)
+	seed uint64 // Options.Seed, for them
 }
 
 func newGenerator(opt Options) (*generator, error) {
@@ -158,6 +164,8 @@ func newGenerator(opt Options) (*generator, error) {
 		pCompleted: 0.88, pRejected: 0.03, pWithdrawn: 0.02,
 		pBacklog:   0.0015,
 		spelling:   spellMixed,
+		pii:        opt.PII,
+		seed:       opt.Seed,
 		channels:   [numChannels]string{"window", "bundle", "outreach", "remote", "online", "mail"},
 		applicants: [4]string{"overseas_chinese", "relative", "returned", "other"},
 		districts: []string{"玉屏街道", "龙山街道", "龙江街道", "宏路街道", "石竹街道", "音西街道", "阳下街道",

@@ -45,6 +45,9 @@ func WriteFile(ctx context.Context, path string, opt Options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if opt.PII && ext != ".csv" && ext != ".parquet" {
+		return 0, fmt.Errorf("gen: %s: personal-data columns are written to .csv and .parquet files only", path)
+	}
 	if ext == ".xlsx" && opt.Cases > MaxXLSXRows {
 		return 0, fmt.Errorf("gen: %s: an .xlsx file holds at most %d cases, not %d; write .csv, .ndjson or .parquet instead",
 			path, MaxXLSXRows, opt.Cases)
@@ -311,7 +314,14 @@ type constError string
 func (e constError) Error() string { return string(e) }
 
 func (g *generator) writeCSV(ctx context.Context, w io.Writer, n int) (int, error) {
-	return g.streamRows(ctx, w, n, csvHeader+"\n", g.appendCSVRow)
+	if !g.pii {
+		return g.streamRows(ctx, w, n, csvHeader+"\n", g.appendCSVRow)
+	}
+	p := newPIIGen(g.seed, n)
+	return g.streamRows(ctx, w, n, csvHeader+","+strings.Join(PIIHeader, ",")+"\n", func(b []byte, r *rec) []byte {
+		b = g.appendCSVRow(b, r)
+		return append(p.appendRow(b[:len(b)-1]), '\n')
+	})
 }
 
 func (g *generator) writeNDJSON(ctx context.Context, w io.Writer, n int) (int, error) {
@@ -436,6 +446,9 @@ func (g *generator) writeParquet(ctx context.Context, out string, n int) (int, e
 	}
 	defer db.Close()
 	names := fieldNames()
+	if g.pii {
+		names = append(names, PIIHeader...)
+	}
 	cols := make([]string, len(names))
 	for i, f := range names {
 		cols[i] = sqlString(f) + ": 'VARCHAR'"

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,6 +87,13 @@ func native(b *testing.B, dir, path string) time.Duration {
 
 func pullOnce(b *testing.B, dir, path string) time.Duration {
 	b.Helper()
+	return pullWith(b, dir, path, Options{})
+}
+
+// pullWith pulls path into a new warehouse in dir with opt (Config, Files and Now set here)
+// and returns the time the pull took.
+func pullWith(b *testing.B, dir, path string, opt Options) time.Duration {
+	b.Helper()
 	items := filepath.Join(dir, "items.csv")
 	f, err := os.Create(items)
 	if err != nil {
@@ -106,7 +114,8 @@ func pullOnce(b *testing.B, dir, path string) time.Duration {
 	if os.Getenv("CASELOAD_BENCH_DEBUG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	res, err := Pull(context.Background(), w, Options{Config: cfg, Files: []string{path}, Logger: log, Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	opt.Config, opt.Files, opt.Logger, opt.Now = cfg, []string{path}, log, func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+	res, err := Pull(context.Background(), w, opt)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -141,4 +150,58 @@ func BenchmarkPull(b *testing.B) {
 			b.ReportMetric(ours.Seconds()/nat.Seconds(), "x_native")
 		})
 	}
+}
+
+// BenchmarkPullPII measures what the personal-data rules cost (issue 12: under 10% of a
+// pull): the same generated file with personal-data columns (caseload gen --pii: 申请人姓名,
+// 身份证号, 联系电话 and a 备注 that sometimes repeats them) pulled with the rules off (every
+// column kept as it is: the yardstick), without a key (three columns dropped, 备注 searched
+// and masked) and with a key (three columns hashed, 备注 searched and masked), in turn in the
+// same run. Reported per variant: wall seconds per pull and the ratio to the yardstick
+// (x_off), and the CPU seconds of the process (user + system, all threads) per pull and their
+// ratio (cpu_x_off): on a machine shared with other work the wall time drifts by tens of per
+// cent from one pull to the next, the CPU time much less.
+func BenchmarkPullPII(b *testing.B) {
+	n := benchRows()
+	dir := b.TempDir()
+	path := filepath.Join(dir, fmt.Sprintf("bench-pii-%d.csv", n))
+	if _, err := gen.WriteFile(context.Background(), path, gen.Options{Cases: n, Seed: 1, PII: true}); err != nil {
+		b.Fatal(err)
+	}
+	variants := []struct {
+		name string
+		opt  Options
+	}{
+		{"off", Options{piiOff: true, LookupEnv: withKey(testKey)}},
+		{"drop", Options{LookupEnv: withKey("")}},
+		{"hash", Options{LookupEnv: withKey(testKey)}},
+	}
+	wall := make([]time.Duration, len(variants))
+	cpu := make([]time.Duration, len(variants))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range variants {
+			k := (i + j) % len(variants) // each in turn first, so drift spreads over all
+			c0 := cpuTime(b)
+			wall[k] += pullWith(b, b.TempDir(), path, variants[k].opt)
+			cpu[k] += cpuTime(b) - c0
+		}
+	}
+	for j, v := range variants {
+		b.ReportMetric(wall[j].Seconds()/float64(b.N), v.name+"_s")
+		b.ReportMetric(cpu[j].Seconds()/float64(b.N), v.name+"_cpu_s")
+		if j > 0 {
+			b.ReportMetric(wall[j].Seconds()/wall[0].Seconds(), v.name+"_x_off")
+			b.ReportMetric(cpu[j].Seconds()/cpu[0].Seconds(), v.name+"_cpu_x_off")
+		}
+	}
+}
+
+// cpuTime is the CPU time this process has used (user and system, all threads).
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -189,7 +189,7 @@ type specCSV struct {
 // ends into stg_k, straight from DuckDB's reader, before the scan has confirmed that the whole
 // file is UTF-8 with clean quoting. nil when the file does not look like that; refused when
 // DuckDB's reader refuses it (then nothing is left).
-func speculateCSV(ctx context.Context, conn *sql.Conn, path string, head []byte, delim byte, k int, extra map[string]string, log *slog.Logger) *specCSV {
+func speculateCSV(ctx context.Context, conn *sql.Conn, path string, head []byte, delim byte, k int, extra map[string]string, log *slog.Logger, ps *piiState) *specCSV {
 	if _, bom := utf16BOM(head); bom || headCROnly(head) {
 		return nil
 	}
@@ -204,7 +204,7 @@ func speculateCSV(ctx context.Context, conn *sql.Conn, path string, head []byte,
 	if err != nil {
 		return nil
 	}
-	ok, err := loadCSVNative(ctx, conn, path, delim, line, m, k, log)
+	ok, err := loadCSVNative(ctx, conn, path, delim, line, m, k, log, ps)
 	if err != nil {
 		dropStaged(conn, k)
 		return nil
@@ -230,8 +230,8 @@ func (s *specCSV) use(ctx context.Context, conn *sql.Conn, scan *scanResult, k i
 // each row its line (stg_v_k). It reports ok=false (and no error) when DuckDB refuses the
 // file or its rows do not line up with the scanned records; the caller then falls back to
 // the Go reader.
-func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte, headerLine int32, m *Mapping, dataLines []int32, k int, log *slog.Logger) (bool, error) {
-	if ok, err := loadCSVNative(ctx, conn, path, delim, headerLine, m, k, log); !ok || err != nil {
+func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte, headerLine int32, m *Mapping, dataLines []int32, k int, log *slog.Logger, ps *piiState) (bool, error) {
+	if ok, err := loadCSVNative(ctx, conn, path, delim, headerLine, m, k, log, ps); !ok || err != nil {
 		return ok, err
 	}
 	return mapCSVLines(ctx, conn, headerLine, dataLines, k)
@@ -240,7 +240,7 @@ func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte
 // loadCSVNative validates the records after a UTF-8 CSV's header line into stg_k, in file
 // order, reading them with DuckDB's reader (c0..cN, all text) — no staged copy of the text.
 // ok=false (and no error) when DuckDB's reader refuses the file.
-func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte, headerLine int32, m *Mapping, k int, log *slog.Logger) (bool, error) {
+func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte, headerLine int32, m *Mapping, k int, log *slog.Logger, ps *piiState) (bool, error) {
 	var cols strings.Builder
 	for i := range m.Header {
 		if i > 0 {
@@ -252,7 +252,7 @@ func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte,
 		auto_detect = false, header = true, skip = %d, delim = %s, quote = '"', escape = '"',
 		columns = {%s}, strict_mode = true, null_padding = false, all_varchar = true, encoding = 'utf-8',
 		max_line_size = 16777216)`, sqlString(path), headerLine-1, sqlString(string(delim)), cols.String())
-	err := createFieldsView(ctx, conn, m, k, src, false)
+	err := createFieldsView(ctx, conn, m, k, src, false, ps)
 	if err == nil {
 		err = validateInto(ctx, conn, k, log)
 	}

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/caseload/caseload/pipeline/config"
+	"github.com/caseload/caseload/pipeline/pii"
 	"github.com/caseload/caseload/pipeline/source"
 	"github.com/caseload/caseload/pipeline/warehouse"
 	sqlfiles "github.com/caseload/caseload/sql"
@@ -55,8 +56,12 @@ type Options struct {
 	Now          func() time.Time
 	Logger       *slog.Logger
 	Progress     Progress
+	// LookupEnv reads the environment (the personal-data key, pii.key_env); default os.LookupEnv.
+	LookupEnv func(string) (string, bool)
 
-	tempDir string // where transcoded files go (beside the warehouse)
+	tempDir string    // where transcoded files go (beside the warehouse)
+	pii     *piiState // the personal-data policy and each file's plan
+	piiOff  bool      // benchmarks only: no personal-data rules
 }
 
 // ReasonCount is a reject reason and how many rows had it.
@@ -83,6 +88,8 @@ type FileResult struct {
 	Replaced            int64         `json:"replaced"` // earlier versions in the warehouse this file superseded
 	UnrecognisedCountry int64         `json:"unrecognised_country"`
 	Reasons             []ReasonCount `json:"reasons,omitempty"` // every reject reason, most frequent first
+	// PII: what the personal-data rules did to the file's columns (pii.go), also in ingest_files.pii.
+	PII *FilePII `json:"pii,omitempty"`
 	// FinalReplaced: cases whose final status (from an earlier file) this file replaced
 	// with a non-final one by pull order alone (sql/ingest/merge.sql), per earlier file.
 	FinalReplaced []FinalReplaced `json:"final_replaced,omitempty"`
@@ -110,6 +117,12 @@ type Result struct {
 	// Warehouse is the warehouse file the pull committed ("" when nothing was new): analysts
 	// and reports read it from then on.
 	Warehouse string `json:"warehouse,omitempty"`
+	// PII is the personal-data policy the pull ran with (nil when it stopped before).
+	PII *PIIPolicy `json:"pii,omitempty"`
+	// Warnings are what the office should act on although the pull went through: personal data
+	// kept in the clear, case ids that look like ID numbers, a changed personal-data key. Each
+	// is logged too.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Failed lists the files that could not be pulled.
@@ -154,6 +167,13 @@ func (r *Result) CheckQuality(maxRatio float64) error {
 	}
 	return nil
 }
+
+// maskedError is an error whose message has personal data masked (pii.Mask: ID numbers,
+// mobile numbers, e-mail addresses, permits); errors.As and errors.Is see the error inside.
+type maskedError struct{ err error }
+
+func (e maskedError) Error() string { return pii.Mask(e.err.Error()) }
+func (e maskedError) Unwrap() error { return e.err }
 
 // FileError is a malformed or unreadable file.
 type FileError struct {
@@ -370,6 +390,16 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg := opt.Config
+	if opt.LookupEnv == nil {
+		opt.LookupEnv = os.LookupEnv
+	}
+	// The key is checked before anything is read: a pull that would have to keep personal data
+	// it was told to hash stops here.
+	policy, err := pii.Resolve(cfg.PII, opt.LookupEnv)
+	if err != nil {
+		return nil, false, err
+	}
+	opt.pii = &piiState{policy: policy, off: opt.piiOff, plans: map[int]*piiPlan{}}
 	plan, err := planFiles(cfg, opt.Files)
 	if err != nil {
 		return nil, false, err
@@ -390,6 +420,9 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/functions.sql")); err != nil {
 		return nil, false, fmt.Errorf("pull: parsing functions: %w", err)
 	}
+	if err := policy.Register(conn); err != nil {
+		return nil, false, err
+	}
 	// Validation (at staging) reads the pull time and the catalogue this pull loads.
 	pullTime := opt.Now()
 	if err := setFixedOffset(ctx, conn, w.Timezone(), pullTime); err != nil {
@@ -404,8 +437,12 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/lookups.sql")); err != nil {
 		return nil, false, fmt.Errorf("pull: lookups: %w", err)
 	}
-	res = &Result{}
+	res = &Result{PII: &PIIPolicy{Policy: policy.Default, Reason: policy.Reason, KeyEnv: policy.KeyEnv, KeyID: policy.KeyID}}
 	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(pull_id), 0) + 1 FROM ingest_files").Scan(&res.PullID); err != nil {
+		return nil, false, fmt.Errorf("pull: %w", err)
+	}
+	var lastKey sql.NullString
+	if err := conn.QueryRowContext(ctx, `SELECT pii->>'key_id' FROM ingest_files WHERE pii->>'key_id' IS NOT NULL ORDER BY file_id DESC LIMIT 1`).Scan(&lastKey); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	known := map[string]string{}
@@ -437,6 +474,9 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 			if ctx.Err() != nil {
 				return nil, false, ctx.Err()
 			}
+			// A message may quote a value from the file (a cell beyond the header, a bad
+			// byte's line): what looks like personal data in it is masked (pipeline/pii).
+			err = maskedError{err}
 			fr.Status, fr.Error, fr.err = "failed", err.Error(), err
 			// Reported once, by the caller, from Result; here only for -v.
 			opt.Logger.Debug("file not pulled", "file", p.display, "err", err)
@@ -449,7 +489,16 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 		if sf != nil {
 			staged = append(staged, sf)
 			known[sf.scan.SHA256] = p.display + " (this pull)"
+			res.Warnings = append(res.Warnings, piiWarnings(fr)...)
+			logPII(opt.Logger, fr)
 		}
+	}
+	if len(staged) > 0 && policy.KeyID != "" && lastKey.Valid && lastKey.String != policy.KeyID && hashes(res.Files) {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the personal-data key in $%s is not the one earlier pulls hashed with (key id %s, now %s): the same person hashes differently in the files of this pull and in earlier ones; if the key was changed by mistake, set the earlier key and pull these files again with --force",
+			policy.KeyEnv, lastKey.String, policy.KeyID))
+	}
+	for _, w := range res.Warnings {
+		opt.Logger.Warn(w)
 	}
 
 	// Phase 2: one transaction. Every validated row has its line, so the merge need not
@@ -485,7 +534,7 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 	}
 	for _, sf := range staged {
 		opt.step("merging " + sf.plan.display)
-		if err := mergeFile(ctx, tx, sf, res.PullID, pullTime, opt.Logger); err != nil {
+		if err := mergeFile(ctx, tx, sf, res.PullID, pullTime, res.PII, opt.Logger); err != nil {
 			return nil, false, fmt.Errorf("pull %s: %w", sf.plan.display, err)
 		}
 	}
@@ -504,7 +553,7 @@ func itemsDigest(ctx context.Context, q warehouse.Querier) (string, error) {
 }
 
 // mergeFile validates and merges one staged file inside the pull transaction.
-func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pullTime time.Time, log *slog.Logger) error {
+func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pullTime time.Time, policy *PIIPolicy, log *slog.Logger) error {
 	t0 := time.Now()
 	var fileID int64
 	if err := tx.QueryRowContext(ctx, "SELECT nextval('file_id_seq')").Scan(&fileID); err != nil {
@@ -541,9 +590,22 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 	if r.Source != "" {
 		src = r.Source
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?, ?, ?, ?, ?)`,
+	var piiJSON any
+	if r.PII != nil {
+		b, err := json.Marshal(struct {
+			*PIIPolicy
+			*FilePII
+		}{policy, r.PII})
+		if err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
+		piiJSON = string(b)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_files (file_id, pull_id, source, path, sha256, size_bytes, format, encoding,
+		pulled_at, rows_read, accepted, superseded, rejected, unrecognised_country, pii)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?, ?, ?, ?, ?, ?::JSON)`,
 		fileID, pullID, src, sf.plan.display, sf.scan.SHA256, sf.scan.Size, r.Format, enc, pullTime,
-		r.RowsRead, r.Accepted, r.Superseded, r.Rejected, r.UnrecognisedCountry); err != nil {
+		r.RowsRead, r.Accepted, r.Superseded, r.Rejected, r.UnrecognisedCountry, piiJSON); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
 	rows, err := tx.QueryContext(ctx, "SELECT reason, count(*) FROM rejects WHERE file_id = ? GROUP BY reason ORDER BY count(*) DESC, reason", fileID)

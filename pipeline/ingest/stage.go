@@ -15,7 +15,6 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
-	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/source"
 )
 
@@ -133,54 +132,6 @@ func duckMsg(err error) string {
 	return err.Error()
 }
 
-// createFieldsView maps the columns c0..cN of a staged table or of DuckDB's CSV reader
-// (from) onto the §4.1 fields: temp view stg_fields_k with line (the table's line column, or
-// NULL for the reader: its rows' order gives the line), one text column per field (NULL where
-// the file has none), extra (the other columns as a JSON object, NULL when there are none)
-// and raw (the whole row as a STRUCT keyed by header; validation keeps it for rejects only).
-func createFieldsView(ctx context.Context, conn *sql.Conn, m *Mapping, k int, from string, hasLine bool) error {
-	keys := uniqueKeys(m.Header)
-	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP VIEW stg_fields_%d AS SELECT ", k)
-	if hasLine {
-		b.WriteString("line")
-	} else {
-		b.WriteString("NULL::BIGINT AS line")
-	}
-	for _, f := range config.CaseFields() {
-		if i, ok := m.Field[f]; ok {
-			fmt.Fprintf(&b, ", c%d AS %s", i, f)
-		} else {
-			fmt.Fprintf(&b, ", NULL::VARCHAR AS %s", f)
-		}
-	}
-	if len(m.Extra) == 0 {
-		b.WriteString(", NULL::JSON AS extra")
-	} else {
-		b.WriteString(", json_object(")
-		for j, i := range m.Extra {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%s, c%d", sqlString(keys[i]), i)
-		}
-		b.WriteString(") AS extra")
-	}
-	b.WriteString(", struct_pack(")
-	for i := range m.Header {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s := c%d", sqlIdent(keys[i]), i)
-	}
-	if len(m.Header) == 0 {
-		b.WriteString("line := line")
-	}
-	fmt.Fprintf(&b, ") AS raw FROM %s", from)
-	_, err := conn.ExecContext(ctx, b.String())
-	return err
-}
-
 // validateInto runs sql/ingest/validate.sql over stg_fields_k into the temp table stg_k and
 // drops the staged text. On failure it leaves no table stg behind (the merge's view of that
 // name could not be created over it).
@@ -205,12 +156,12 @@ func validateInto(ctx context.Context, conn *sql.Conn, k int, log *slog.Logger) 
 
 // validateTable maps a staged table's header (stg_raw_k, with a line column), validates it
 // into stg_k and makes stg_v_k, the view the merge reads.
-func validateTable(ctx context.Context, conn *sql.Conn, header []string, extra map[string]string, k int, log *slog.Logger) error {
+func validateTable(ctx context.Context, conn *sql.Conn, header []string, extra map[string]string, k int, log *slog.Logger, ps *piiState) error {
 	m, err := MapHeader(header, extra)
 	if err != nil {
 		return err
 	}
-	if err := createFieldsView(ctx, conn, m, k, fmt.Sprintf("stg_raw_%d", k), true); err != nil {
+	if err := createFieldsView(ctx, conn, m, k, fmt.Sprintf("stg_raw_%d", k), true, ps); err != nil {
 		return err
 	}
 	if err := validateInto(ctx, conn, k, log); err != nil {
@@ -288,7 +239,7 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 			r, err := scanFile(ctx, p.path, true, delim, setProgress)
 			done <- scanned{r, err}
 		}()
-		spec = speculateCSV(ctx, conn, p.path, head, delim, k, extra, opt.Logger)
+		spec = speculateCSV(ctx, conn, p.path, head, delim, k, extra, opt.Logger, opt.pii)
 		out := <-done
 		scan, err = out.r, out.err
 	} else {
@@ -347,14 +298,14 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 				}
 			}
 			if err == nil {
-				err = validateTable(ctx, conn, header, extra, k, opt.Logger)
+				err = validateTable(ctx, conn, header, extra, k, opt.Logger, opt.pii)
 			}
 		}
 	case "parquet":
 		var header []string
 		header, err = stageParquet(ctx, conn, p.path, k)
 		if err == nil {
-			err = validateTable(ctx, conn, header, extra, k, opt.Logger)
+			err = validateTable(ctx, conn, header, extra, k, opt.Logger, opt.pii)
 		}
 	default:
 		err = fmt.Errorf("unknown format %q", format)
@@ -375,6 +326,10 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 	}
 	if n == 0 {
 		fr.Note = "no rows"
+	}
+	if fr.PII, err = opt.pii.stats(ctx, conn, k); err != nil {
+		dropStaged(conn, k)
+		return nil, &FileError{Path: p.display, Err: err}
 	}
 	opt.Logger.Debug("validated", "file", p.display, "rows", n, "seconds", time.Since(started).Seconds())
 	return sf, nil
@@ -532,7 +487,7 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, cf csvF
 	// A header that does not map is reported after the file's own faults (below).
 	triedNative := spec != nil && spec.refused && spec.headerLine == headerLine
 	if m, merr := MapHeader(header, extra); merr == nil && !scan.BadQuoting && uniform && !triedNative {
-		ok, err := stageCSVNative(ctx, conn, path, delim, headerLine, m, dataLines, k, opt.Logger)
+		ok, err := stageCSVNative(ctx, conn, path, delim, headerLine, m, dataLines, k, opt.Logger, opt.pii)
 		if err != nil {
 			return err
 		}
@@ -553,7 +508,7 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, cf csvF
 	if _, err := stageReader(ctx, conn, r, k); err != nil {
 		return err
 	}
-	return validateTable(ctx, conn, header, extra, k, opt.Logger)
+	return validateTable(ctx, conn, header, extra, k, opt.Logger, opt.pii)
 }
 
 func plural(n int64, one, many string) string {

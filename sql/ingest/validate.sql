@@ -2,13 +2,17 @@
 --
 -- Input: temp view stg_fields (line — NULL when the rows come straight from DuckDB's CSV
 -- reader, whose order gives the line afterwards — the 13 §4.1 fields as raw text, NULL where
--- the file has no such column, extra: the other columns as JSON, raw: the whole row as a
--- STRUCT keyed by header); the lookups of sql/ingest/lookups.sql. Variables: pull_time.
+-- the file has no such column, extra: the other columns as JSON after the personal-data rules,
+-- raw: the whole row as a STRUCT keyed by header, as read, pii_hits: which searched columns
+-- had personal data masked); the lookups of sql/ingest/lookups.sql; the file's macro
+-- cl_pii_raw (pipeline/ingest/pii.go, with the functions of pipeline/pii), which makes a raw
+-- row what may be kept of it. Variables: pull_time.
 -- Runs when the file is staged, before the pull's transaction (a temp table filled inside a
 -- transaction is scanned far more slowly by the merge). Every expression is row by row, with
 -- no join, so rows keep the order they are read in.
 -- Output: temp table stg, one row per source row, in source order, with normalised values,
--- `raw` for rejected rows only, and `reason`:
+-- `raw` for rejected rows only (through cl_pii_raw: no personal data in the clear), pii_hits,
+-- and `reason`:
 -- NULL for a valid row, else the first failing check in this order (a stable code):
 --
 --   missing_case_id                    办件编号为空 / case_id empty
@@ -49,7 +53,8 @@ WITH f AS (
            cl_text(backlog_since)  AS backlog_since_raw,
            cl_text(updated_at)     AS updated_raw,
            extra,
-           raw
+           raw,
+           pii_hits
     FROM stg_fields
 ), p AS (
     SELECT f.*,
@@ -67,7 +72,7 @@ WITH f AS (
     FROM f
 ), v AS (
     SELECT line, case_id, item_code, received_at, completed_at, status, channel, applicant_type,
-           country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, raw,
+           country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, raw, pii_hits,
            CASE
                WHEN case_id IS NULL                                  THEN 'missing_case_id'
                WHEN item_code IS NULL                                THEN 'missing_item_code'
@@ -91,8 +96,10 @@ WITH f AS (
            END AS reason
     FROM p
 )
--- raw (a STRUCT over the row's text, no copy until here) is kept for rejected rows only.
+-- raw (a STRUCT over the row's text, no copy until here) is kept for rejected rows only, and
+-- only what cl_pii_raw leaves of it (computed for those rows alone).
 SELECT line, case_id, item_code, received_at, completed_at, status, channel, applicant_type,
        country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, reason,
-       CASE WHEN reason IS NOT NULL THEN raw END AS raw
+       CASE WHEN reason IS NOT NULL THEN cl_pii_raw(raw) END AS raw,
+       pii_hits
 FROM v;
