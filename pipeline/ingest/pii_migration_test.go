@@ -1,7 +1,10 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -45,6 +48,14 @@ func TestMigration006(t *testing.T) {
 		t.Errorf("ingest_files.pii: %v", ledger)
 	}
 	noSecrets(t, "the migrated warehouse", dumpWarehouse(t, p.w.DB))
+	// Not in the file's free blocks either, nor in the previous generation (a compacting
+	// commit): the bytes of the warehouse file and of .caseload hold no trace of the name.
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(p.cfg.Warehouse), ".caseload", "*.duckdb"))
+	for _, f := range append(files, p.cfg.Warehouse) {
+		if raw, err := os.ReadFile(f); err == nil && bytes.Contains(raw, []byte(piiName)) {
+			t.Errorf("%s still holds the applicant's name in its bytes", f)
+		}
+	}
 	if n := p.one(`SELECT count(*) FROM duckdb_functions() WHERE function_name LIKE 'm006%'`); n != "0" {
 		t.Errorf("the migration left %s macros", n)
 	}

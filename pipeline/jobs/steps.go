@@ -24,6 +24,7 @@ func (e *Env) PullStep(ctx context.Context, a *Attempt) error {
 	if err != nil {
 		return err
 	}
+	a.Run.Warnings = append(a.Run.Warnings, res.Warnings...) // personal data kept, case ids like ID numbers, a changed key
 	matched := map[string]bool{}
 	for _, f := range res.Files {
 		matched[f.Source] = true

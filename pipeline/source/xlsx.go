@@ -11,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // XLSXOptions controls OpenXLSX.
@@ -240,8 +241,10 @@ func (r *xlsxReader) Next() (Row, error) {
 			blank := strings.TrimSpace(c.val) == ""
 			if c.col > len(r.fields) {
 				if !blank {
-					r.err = sheetErrorf(r.path, rowNum, c.col, "value %s beyond the last header column (%s %q)",
-						quoteShort(c.val), columnName(len(r.header)), r.header[len(r.header)-1])
+					// The cell's value is not quoted: it may be an applicant's personal data
+					// (the row and column say where to look).
+					r.err = sheetErrorf(r.path, rowNum, c.col, "a value (%d characters) beyond the last header column (%s %q)",
+						utf8.RuneCountInString(strings.TrimSpace(c.val)), columnName(len(r.header)), r.header[len(r.header)-1])
 					return Row{}, r.err
 				}
 				continue
@@ -269,14 +272,6 @@ func (r *xlsxReader) Close() error {
 		return err1
 	}
 	return err2
-}
-
-func quoteShort(s string) string {
-	const max = 40
-	if rs := []rune(s); len(rs) > max {
-		s = string(rs[:max]) + "…"
-	}
-	return strconv.Quote(s)
 }
 
 // ---------------------------------------------------------------------------

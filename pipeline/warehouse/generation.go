@@ -85,7 +85,14 @@ func (w *Warehouse) Commit(ctx context.Context) error {
 		return fail("chmod", err)
 	}
 	w.log.Debug("commit: synced")
-	w.keepPrevious()
+	if w.compact {
+		// The generation was compacted to leave no trace of removed data: neither may the
+		// previous one, which still holds it.
+		os.Remove(PreviousPath(w.Path))
+		w.compact = false
+	} else {
+		w.keepPrevious()
+	}
 	if err := os.Rename(gen, w.Path); err != nil {
 		return fail("rename into place", err)
 	}
@@ -93,6 +100,51 @@ func (w *Warehouse) Commit(ctx context.Context) error {
 	syncDir(filepath.Dir(w.Path))
 	w.log.Debug("commit: renamed into place", "file", w.Path)
 	removeStaleAliases(w.Path)
+	return nil
+}
+
+// compactGeneration rewrites the open generation into a fresh file (COPY FROM DATABASE:
+// tables, views, macros, sequences with their values, constraints), so that data a migration
+// removed does not survive in the file's free blocks. The fresh file replaces the generation.
+func (w *Warehouse) compactGeneration(ctx context.Context) error {
+	fresh := w.gen + ".compact"
+	removeGeneration(fresh)
+	var name string
+	if err := w.DB.QueryRowContext(ctx, "SELECT current_database()").Scan(&name); err != nil {
+		return fmt.Errorf("compact %s: %w", w.Path, err)
+	}
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("compact %s: %w", w.Path, err)
+	}
+	for _, q := range []string{
+		"CHECKPOINT",
+		"ATTACH '" + escape(fresh) + "' AS caseload_compact",
+		`COPY FROM DATABASE "` + strings.ReplaceAll(name, `"`, `""`) + `" TO caseload_compact`,
+		"DETACH caseload_compact",
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			conn.Close()
+			removeGeneration(fresh)
+			return fmt.Errorf("compact %s: %w", w.Path, err)
+		}
+	}
+	conn.Close()
+	if err := w.DB.Close(); err != nil {
+		removeGeneration(fresh)
+		return fmt.Errorf("compact %s: %w", w.Path, err)
+	}
+	w.DB = nil
+	removeGeneration(w.gen)
+	if err := os.Rename(fresh, w.gen); err != nil {
+		return fmt.Errorf("compact %s: %w", w.Path, err)
+	}
+	db, err := openDB(w.gen, w.opt, dbSettings{tempDir: w.scratch})
+	if err != nil {
+		return w.classify(w.Path, err)
+	}
+	w.DB = db
+	w.log.Info("the warehouse was rewritten into a fresh file, so that no trace of the data a migration removed stays in it", "file", w.Path)
 	return nil
 }
 

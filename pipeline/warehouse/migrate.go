@@ -16,6 +16,10 @@ type Migration struct {
 	Version int
 	Name    string
 	SQL     string
+	// Compact: the migration removes data that must not survive anywhere (personal data), so
+	// the generation it is applied in is rewritten into a fresh file and the previous one is
+	// not kept. A migration asks for it with a line "-- caseload: compact".
+	Compact bool
 }
 
 // Migrations lists the embedded migrations in order.
@@ -39,7 +43,7 @@ func Migrations() ([]Migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Migration{Version: v, Name: rest, SQL: string(b)})
+		out = append(out, Migration{Version: v, Name: rest, SQL: string(b), Compact: strings.Contains(string(b), "\n-- caseload: compact")})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	for i := 1; i < len(out); i++ {
@@ -95,6 +99,7 @@ func (w *Warehouse) migrate(ctx context.Context) (bool, error) {
 			return false, fmt.Errorf("migration %03d_%s: %w", m.Version, m.Name, err)
 		}
 		changed = true
+		w.compact = w.compact || m.Compact
 		w.log.Debug("migration applied", "version", m.Version, "name", m.Name)
 	}
 	return changed, nil

@@ -95,8 +95,10 @@ type Warehouse struct {
 	// Interrupted lists the runs this open found left `running` by a process that died and
 	// marked `interrupted` (sql/jobs/interrupted.sql): the caller alerts on them.
 	Interrupted []InterruptedRun
-	seq         int
-	scratch     string
+
+	seq     int
+	scratch string
+	compact bool // a migration applied in this open asks for a compacting commit (Migration.Compact)
 }
 
 // Open takes the writer lock, checks the warehouse file, removes what killed runs left in
@@ -149,11 +151,18 @@ func (w *Warehouse) start(ctx context.Context) error {
 	if err := w.Begin(ctx); err != nil {
 		return err
 	}
+	_, statErr := os.Stat(w.Path)
+	existed := statErr == nil
 	changed, err := w.setup(ctx)
 	if err != nil {
 		return err
 	}
 	if changed {
+		if w.compact && existed {
+			if err := w.compactGeneration(ctx); err != nil {
+				return err
+			}
+		}
 		if err := w.Commit(ctx); err != nil {
 			return err
 		}

@@ -1,5 +1,7 @@
 -- 006 personal data (issue 12): the ledger records what each file's personal data became, and
 -- what earlier pulls kept of it in the clear is removed.
+-- caseload: compact (the generation is rewritten into a fresh file, and the previous one is not
+-- kept, so that no byte of the removed values stays in free space or in .caseload/previous.duckdb)
 -- 个人信息：台账记录每个文件的个人信息处理方式；升级时清除早先拉取时以明文保存的个人信息。
 --
 -- Before this version a pull kept every column that is not a §4.1 field as it was, in
