@@ -15,6 +15,7 @@ import (
 	"github.com/caseload/caseload/pipeline/demo"
 	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports"
 )
 
 func newDemoCmd(e *env) *cobra.Command {
@@ -100,7 +101,7 @@ func (e *env) demoAfterPull(ctx context.Context, cfg *config.Config, dir string)
 	}
 	if !e.quiet {
 		fmt.Fprintf(e.stdout, "\n%s 主要数据（由 KPI SQL 计算 / computed by the KPI SQL）：\n", cfg.Office)
-		for _, line := range kpi.Headline(rAsOf, rYTD, kpi.HeadlineOptions{Unit: cfg.Reports.Unit, Since: cfg.Reports.Since, Item: demo.FocusItem}) {
+		for _, line := range reports.Headline(rAsOf, rYTD, reports.HeadlineOptions{Unit: cfg.Reports.Unit, Since: cfg.Reports.Since, Item: demo.FocusItem}) {
 			fmt.Fprintln(e.stdout, "  "+line)
 		}
 		fmt.Fprintln(e.stdout)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/reports"
 	"github.com/caseload/caseload/reports/figures"
 )
 
@@ -158,7 +159,7 @@ func writeKPITable(w io.Writer, r *kpi.Result, lang, unit string) error {
 	names := kpiNames(lang)
 	t := &table{header: []string{pick("指标", "figure"), "key", pick("本期", "value")}, right: map[int]bool{2: true}}
 	for _, k := range kpi.Keys() {
-		t.add(names[k], k, figures.Value(kpi.UnitOf(k), r.KPIs[k]))
+		t.add(names[k], k, figures.Value(reports.KindOf(k), r.KPIs[k]))
 	}
 	t.write(w)
 

@@ -17,8 +17,8 @@ import (
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/ingest"
-	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/warehouse"
+	"github.com/caseload/caseload/reports/figures"
 	"github.com/caseload/caseload/reports/textwidth"
 )
 
@@ -246,4 +246,4 @@ func (t *table) write(w io.Writer) {
 }
 
 // num formats an integer with thousands separators (14,998).
-func num(n int64) string { return kpi.Thousands(n) }
+func num(n int64) string { return figures.Thousands(n) }

@@ -1,7 +1,8 @@
 package reports
 
 import (
-	"github.com/caseload/caseload/pipeline/kpi"
+	"strings"
+
 	"github.com/caseload/caseload/reports/figures"
 )
 
@@ -41,9 +42,21 @@ const (
 	KindGrowth  = figures.Growth // growth fraction: +0.0%
 )
 
-// KindOf returns how a figure is shown, from its unit (kpi.UnitOf): growth figures are told
-// apart from other fractions because their comparisons are differences, not rates.
-func KindOf(key string) Kind { return kpi.UnitOf(key) }
+// KindOf returns how a §5 figure (or a by_item one) is measured, and so shown: growth figures
+// are told apart from other fractions because their comparisons are differences, not rates.
+func KindOf(key string) Kind {
+	switch {
+	case key == "median_processing_hours":
+		return KindHours
+	case key == "avg_trips":
+		return KindDecimal
+	case strings.HasSuffix(key, "_growth"):
+		return KindGrowth
+	case strings.HasSuffix(key, "_ratio"), strings.HasSuffix(key, "_share"), strings.HasSuffix(key, "_rate"):
+		return KindRatio
+	}
+	return KindCount
+}
 
 var channelLabels = map[string][2]string{
 	"window":   {"窗口", "Service window"},

@@ -2,13 +2,11 @@ package kpi
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/caseload/caseload/pipeline/demo/demotest"
 	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/pipeline/warehouse"
-	"github.com/caseload/caseload/reports/figures"
 )
 
 // TestDemoFigures: the demo project (demo.WriteProject), pulled through the real path,
@@ -65,13 +63,4 @@ func TestDemoFigures(t *testing.T) {
 	checkAddsUp(t, ytd)
 	checkYearMonths(t, compute("2021"))
 
-	lines := Headline(article, ytd, HeadlineOptions{Item: "QB02", Since: figures.SinceYear(2017)})
-	text := strings.Join(lines, "\n")
-	for _, want := range []string{"2017年以来累计审批涉侨业务14,998宗", "即办率87.5%", "“三侨生”身份认定：2022年1—10月受理252宗，同比增长34.0%（上年同期188宗）",
-		"历史积案84宗，已化解42宗，化解率50.0%；其中积压十年以上的23宗"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("headline lacks %q:\n%s", want, text)
-		}
-	}
-	t.Logf("demo headline:\n%s", text)
 }

@@ -100,6 +100,6 @@ WITH f AS (
 -- only what cl_pii_raw leaves of it (computed for those rows alone).
 SELECT line, case_id, item_code, received_at, completed_at, status, channel, applicant_type,
        country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, reason,
-       CASE WHEN reason IS NOT NULL THEN cl_pii_raw(raw) END AS raw,
+       CASE WHEN reason IS NOT NULL THEN to_json(cl_pii_raw(raw))::VARCHAR END AS raw,
        pii_hits
 FROM v;

@@ -1,9 +1,10 @@
-package kpi
+package reports
 
 import (
 	"fmt"
 	"time"
 
+	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/reports/figures"
 )
 
@@ -30,13 +31,13 @@ type HeadlineOptions struct {
 // asOf supplies the stock figures (cumulative completed, instant items, backlog) as of its
 // last day — e.g. the day range 2017-01-01..2022-11-17. ytd (may be nil) supplies the
 // item's year-on-year growth — e.g. ytd:2022-10. A line whose figure is null is left out.
-func Headline(asOf, ytd *Result, opt HeadlineOptions) []string {
+func Headline(asOf, ytd *kpi.Result, opt HeadlineOptions) []string {
 	w := figures.Words{Lang: figures.ZH, Unit: opt.Unit}
 	var out []string
 	if asOf != nil {
 		k := asOf.KPIs
 		if v := k["completed_cumulative"]; v != nil {
-			out = append(out, fmt.Sprintf("截至%s，%s累计审批涉侨业务%s。", zhDate(asOf.Period.Last), w.Since(opt.Since), w.Cases(int64(*v))))
+			out = append(out, fmt.Sprintf("截至%s，%s累计审批涉侨业务%s。", headlineDate(asOf.Period.Last), w.Since(opt.Since), w.Cases(int64(*v))))
 		}
 		if k["instant_items_ratio"] != nil {
 			out = append(out, fmt.Sprintf("即办事项%d项（共%d项），即办率%s。", k.Int("instant_items"), k.Int("active_items"), w.Percent(*k["instant_items_ratio"])))
@@ -57,11 +58,11 @@ func Headline(asOf, ytd *Result, opt HeadlineOptions) []string {
 	return out
 }
 
-func pickItem(r *Result, code string) (ItemRow, bool) {
+func pickItem(r *kpi.Result, code string) (kpi.ItemRow, bool) {
 	if code != "" {
 		return r.ItemByCode(code)
 	}
-	var best ItemRow
+	var best kpi.ItemRow
 	found := false
 	for _, it := range r.ByItem {
 		if it.ReceivedYoYGrowth != nil && (!found || *it.ReceivedYoYGrowth > *best.ReceivedYoYGrowth) {
@@ -71,6 +72,6 @@ func pickItem(r *Result, code string) (ItemRow, bool) {
 	return best, found
 }
 
-func zhDate(d time.Time) string {
+func headlineDate(d time.Time) string {
 	return fmt.Sprintf("%d年%d月%d日", d.Year(), int(d.Month()), d.Day())
 }
