@@ -270,7 +270,7 @@ func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte,
 // row's source line: the rows are in file order, so row i is record i.
 func mapCSVLines(ctx context.Context, conn *sql.Conn, headerLine int32, dataLines []int32, k int) (bool, error) {
 	var n int
-	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM stg_%d", k)).Scan(&n); err != nil {
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s.stg_%d", stageDB, k)).Scan(&n); err != nil {
 		return false, err
 	}
 	if n != len(dataLines) {
@@ -284,7 +284,7 @@ func mapCSVLines(ctx context.Context, conn *sql.Conn, headerLine int32, dataLine
 		}
 	}
 	if identity {
-		_, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT * REPLACE (rowid + %d AS line) FROM stg_%d`, k, headerLine+1, k))
+		_, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT * REPLACE (rowid + %d AS line) FROM %s.stg_%d`, k, headerLine+1, stageDB, k))
 		return err == nil, err
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stg_linemap_%d (rec BIGINT, line BIGINT)`, k)); err != nil {
@@ -301,7 +301,7 @@ func mapCSVLines(ctx context.Context, conn *sql.Conn, headerLine int32, dataLine
 	if err != nil {
 		return false, err
 	}
-	_, err = conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT s.* REPLACE (m.line AS line) FROM stg_%d s JOIN stg_linemap_%d m ON m.rec = s.rowid`, k, k, k))
+	_, err = conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT s.* REPLACE (m.line AS line) FROM %s.stg_%d s JOIN stg_linemap_%d m ON m.rec = s.rowid`, k, stageDB, k, k))
 	return err == nil, err
 }
 

@@ -416,6 +416,17 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 	// Temp objects would outlive the pull on this pooled connection (in a long-running
 	// process, the whole staged data): drop them however the pull ends.
 	defer dropTemp(conn, len(plan))
+	// Validated rows wait for the merge in a scratch database of their own (stageDB), not in
+	// a TEMP table: a temp table is held in memory uncompressed (about 200 MB per million
+	// rows), while a table of an attached database file is compressed and written out as it
+	// fills; and not in the warehouse's generation, which would keep its space after the drop.
+	stagePath := filepath.Join(w.TempDir(), "stage.duckdb")
+	removeStage(stagePath)
+	defer removeStage(stagePath)
+	if _, err := conn.ExecContext(ctx, "ATTACH '"+strings.ReplaceAll(stagePath, "'", "''")+"' AS "+stageDB); err != nil {
+		return nil, false, fmt.Errorf("pull: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), "DETACH DATABASE IF EXISTS "+stageDB)
 	opt.tempDir = w.TempDir()
 	if _, err := conn.ExecContext(ctx, sqlfiles.MustRead("ingest/functions.sql")); err != nil {
 		return nil, false, fmt.Errorf("pull: parsing functions: %w", err)
@@ -628,13 +639,22 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 	return nil
 }
 
+// stageDB is the name of the scratch database validated rows wait in (sql/ingest/validate.sql).
+const stageDB = "caseload_stage"
+
+// removeStage removes the scratch database's files.
+func removeStage(path string) {
+	os.Remove(path)
+	os.Remove(path + ".wal")
+}
+
 // dropTemp drops every temp object a pull of n files creates, and its variables.
 func dropTemp(conn *sql.Conn, n int) {
 	for k := 0; k < n; k++ {
 		dropStaged(conn, k)
 	}
 	for _, q := range []string{"DROP VIEW IF EXISTS stg_fields", "DROP VIEW IF EXISTS stg",
-		"DROP TABLE IF EXISTS stg", "DROP TABLE IF EXISTS contest", "DROP TABLE IF EXISTS pull_items",
+		"DROP TABLE IF EXISTS " + stageDB + ".stg", "DROP TABLE IF EXISTS contest", "DROP TABLE IF EXISTS pull_items",
 		"RESET SESSION preserve_insertion_order", "RESET VARIABLE tz_fixed_from", "RESET VARIABLE tz_fixed_to", "RESET VARIABLE tz_fixed_offset_us", "RESET VARIABLE tz_fixed_from_local", "RESET VARIABLE tz_fixed_to_local", "RESET VARIABLE file_id", "RESET VARIABLE source_file", "RESET VARIABLE pull_id", "RESET VARIABLE pull_time"} {
 		_, _ = conn.ExecContext(context.Background(), q)
 	}
@@ -710,7 +730,7 @@ func dropStaged(conn *sql.Conn, k int) {
 	ctx := context.Background()
 	for _, q := range []string{
 		"DROP VIEW IF EXISTS stg_v_%d", "DROP VIEW IF EXISTS stg_fields_%d", "DROP TABLE IF EXISTS stg_raw_%d",
-		"DROP TABLE IF EXISTS stg_%d", "DROP TABLE IF EXISTS stg_linemap_%d",
+		"DROP TABLE IF EXISTS " + stageDB + ".stg_%d", "DROP TABLE IF EXISTS stg_linemap_%d",
 	} {
 		_, _ = conn.ExecContext(ctx, fmt.Sprintf(q, k))
 	}

@@ -138,16 +138,26 @@ func duckMsg(err error) string {
 func validateInto(ctx context.Context, conn *sql.Conn, k int, log *slog.Logger) (err error) {
 	defer func() {
 		if err != nil {
-			_, _ = conn.ExecContext(context.Background(), "DROP VIEW IF EXISTS stg_fields; DROP TABLE IF EXISTS stg")
+			_, _ = conn.ExecContext(context.Background(), "DROP VIEW IF EXISTS stg_fields; DROP TABLE IF EXISTS "+stageDB+".stg")
 		}
 	}()
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW stg_fields AS SELECT * FROM stg_fields_%d", k)); err != nil {
 		return err
 	}
-	if _, err := execScript(ctx, conn, "ingest/validate.sql", log); err != nil {
+	// The validated rows are written out uncompressed: compressing them costs more than
+	// writing them (they are read once, by the merge, then dropped). The setting is reset
+	// before anything of the warehouse itself is written.
+	if _, err := conn.ExecContext(ctx, "SET force_compression = 'uncompressed'"); err != nil {
+		return err
+	}
+	_, err = execScript(ctx, conn, "ingest/validate.sql", log)
+	if _, rerr := conn.ExecContext(context.Background(), "RESET force_compression"); err == nil && rerr != nil {
+		err = rerr
+	}
+	if err != nil {
 		return fmt.Errorf("validate: %w", err)
 	}
-	q := fmt.Sprintf("DROP VIEW stg_fields; DROP TABLE IF EXISTS stg_%[1]d; ALTER TABLE stg RENAME TO stg_%[1]d; DROP VIEW stg_fields_%[1]d; DROP TABLE IF EXISTS stg_raw_%[1]d", k)
+	q := fmt.Sprintf("DROP VIEW stg_fields; DROP TABLE IF EXISTS %[2]s.stg_%[1]d; ALTER TABLE %[2]s.stg RENAME TO stg_%[1]d; DROP VIEW stg_fields_%[1]d; DROP TABLE IF EXISTS stg_raw_%[1]d", k, stageDB)
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("validate: %w", err)
 	}
@@ -167,7 +177,7 @@ func validateTable(ctx context.Context, conn *sql.Conn, header []string, extra m
 	if err := validateInto(ctx, conn, k, log); err != nil {
 		return err
 	}
-	_, err = conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT * FROM stg_%d", k, k))
+	_, err = conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT * FROM %s.stg_%d", k, stageDB, k))
 	return err
 }
 
@@ -320,7 +330,7 @@ func stageFile(ctx context.Context, conn *sql.Conn, p plannedFile, k int, fr *Fi
 	// A file with a header (or, for JSON, a valid shape) but no rows is pulled with 0 rows and
 	// recorded in the ledger like any other, never an error.
 	var n int64
-	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM stg_%d", k)).Scan(&n); err != nil {
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s.stg_%d", stageDB, k)).Scan(&n); err != nil {
 		dropStaged(conn, k)
 		return nil, &FileError{Path: p.display, Err: err}
 	}

@@ -18,16 +18,26 @@
 --   the others pay for country_key() (COALESCE evaluates its second argument only for the rows
 --   the first left NULL).
 -- cl_item_known(code): whether the item code is in the catalogue. 事项编码是否在目录中。
+--
+-- The lookups return ENUM values (cl_status_value, cl_channel_value, cl_applicant_type_value,
+-- cl_backlog_value, cl_country_value): the validated rows of a file are held in memory until
+-- they are merged, and an ENUM takes one byte there where a VARCHAR takes sixteen (about 75 MB
+-- less per million rows). The merge writes them into cases as text.
 CREATE OR REPLACE TEMP TYPE cl_status_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'status' ORDER BY label);
-SET VARIABLE cl_status_values = (SELECT coalesce(list(value ORDER BY label), []) FROM enum_labels WHERE field = 'status');
+CREATE OR REPLACE TEMP TYPE cl_status_value AS ENUM (SELECT DISTINCT value FROM enum_labels WHERE field = 'status' ORDER BY value);
+SET VARIABLE cl_status_values = (SELECT coalesce(list(value::cl_status_value ORDER BY label), []::cl_status_value[]) FROM enum_labels WHERE field = 'status');
 CREATE OR REPLACE TEMP TYPE cl_channel_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'channel' ORDER BY label);
-SET VARIABLE cl_channel_values = (SELECT coalesce(list(value ORDER BY label), []) FROM enum_labels WHERE field = 'channel');
+CREATE OR REPLACE TEMP TYPE cl_channel_value AS ENUM (SELECT DISTINCT value FROM enum_labels WHERE field = 'channel' ORDER BY value);
+SET VARIABLE cl_channel_values = (SELECT coalesce(list(value::cl_channel_value ORDER BY label), []::cl_channel_value[]) FROM enum_labels WHERE field = 'channel');
 CREATE OR REPLACE TEMP TYPE cl_applicant_type_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'applicant_type' ORDER BY label);
-SET VARIABLE cl_applicant_type_values = (SELECT coalesce(list(value ORDER BY label), []) FROM enum_labels WHERE field = 'applicant_type');
+CREATE OR REPLACE TEMP TYPE cl_applicant_type_value AS ENUM (SELECT DISTINCT value FROM enum_labels WHERE field = 'applicant_type' ORDER BY value);
+SET VARIABLE cl_applicant_type_values = (SELECT coalesce(list(value::cl_applicant_type_value ORDER BY label), []::cl_applicant_type_value[]) FROM enum_labels WHERE field = 'applicant_type');
 CREATE OR REPLACE TEMP TYPE cl_backlog_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'backlog' ORDER BY label);
-SET VARIABLE cl_backlog_values = (SELECT coalesce(list(value ORDER BY label), []) FROM enum_labels WHERE field = 'backlog');
+CREATE OR REPLACE TEMP TYPE cl_backlog_value AS ENUM (SELECT DISTINCT value FROM enum_labels WHERE field = 'backlog' ORDER BY value);
+SET VARIABLE cl_backlog_values = (SELECT coalesce(list(value::cl_backlog_value ORDER BY label), []::cl_backlog_value[]) FROM enum_labels WHERE field = 'backlog');
 CREATE OR REPLACE TEMP TYPE cl_country_key AS ENUM (SELECT key FROM country_keys ORDER BY key);
-SET VARIABLE cl_country_values = (SELECT coalesce(list(alpha2 ORDER BY key), []) FROM country_keys);
+CREATE OR REPLACE TEMP TYPE cl_country_value AS ENUM (SELECT alpha2 FROM countries ORDER BY alpha2);
+SET VARIABLE cl_country_values = (SELECT coalesce(list(alpha2::cl_country_value ORDER BY key), []::cl_country_value[]) FROM country_keys);
 CREATE OR REPLACE TEMP TYPE cl_item_code AS ENUM (SELECT item_code FROM pull_items ORDER BY item_code);
 
 CREATE OR REPLACE TEMP MACRO cl_status(s) AS (

@@ -10,7 +10,9 @@
 -- Runs when the file is staged, before the pull's transaction (a temp table filled inside a
 -- transaction is scanned far more slowly by the merge). Every expression is row by row, with
 -- no join, so rows keep the order they are read in.
--- Output: temp table stg, one row per source row, in source order, with normalised values,
+-- Output: table stg of the pull's scratch database caseload_stage (compressed and written out
+-- as it fills, where a TEMP table would be held in memory whole), one row per source row, in
+-- source order, with normalised values,
 -- `raw` for rejected rows only (through cl_pii_raw: no personal data in the clear), pii_hits,
 -- and `reason`:
 -- NULL for a valid row, else the first failing check in this order (a stable code):
@@ -36,7 +38,13 @@
 -- An unrecognised country is not a reject: the case keeps country_raw, country is NULL, and
 -- data quality counts it as unrecognised_country. Empty optional fields take their defaults
 -- (channel window, backlog false).
-CREATE OR REPLACE TEMP TABLE stg AS
+-- The §4.1 values and the reason are ENUMs here (item_code of valid rows too): see
+-- sql/ingest/lookups.sql; the merge writes them as text.
+CREATE OR REPLACE TEMP TYPE cl_reason AS ENUM ('missing_case_id', 'missing_item_code', 'unknown_item_code',
+    'missing_received_at', 'bad_received_at', 'missing_status', 'bad_status', 'bad_completed_at',
+    'final_status_without_completed_at', 'completed_before_received', 'bad_channel', 'bad_applicant_type',
+    'bad_trips', 'bad_backlog', 'bad_backlog_since', 'bad_updated_at', 'received_in_future');
+CREATE OR REPLACE TABLE caseload_stage.stg AS
 WITH f AS (
     SELECT line,
            cl_text(case_id)        AS case_id,
@@ -62,7 +70,7 @@ WITH f AS (
            cl_ts(completed_raw) AS completed_at,
            cl_ts(updated_raw)   AS updated_at,
            cl_status(status_raw) AS status,
-           coalesce(cl_channel(channel_raw), CASE WHEN channel_raw IS NULL THEN 'window' END) AS channel,
+           coalesce(cl_channel(channel_raw), CASE WHEN channel_raw IS NULL THEN 'window'::cl_channel_value END) AS channel,
            cl_applicant_type(applicant_raw) AS applicant_type,
            coalesce(cl_backlog(backlog_raw) = 'true', CASE WHEN backlog_raw IS NULL THEN false END) AS backlog,
            CASE WHEN regexp_matches(trips_raw, '^\+?\d{1,9}(\.0+)?$') THEN try_cast(trips_raw AS DOUBLE)::INTEGER END AS trips,
@@ -98,8 +106,8 @@ WITH f AS (
 )
 -- raw (a STRUCT over the row's text, no copy until here) is kept for rejected rows only, and
 -- only what cl_pii_raw leaves of it (computed for those rows alone).
-SELECT line, case_id, item_code, received_at, completed_at, status, channel, applicant_type,
-       country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, reason,
+SELECT line, case_id, try_cast(item_code AS cl_item_code) AS item_code, received_at, completed_at, status, channel, applicant_type,
+       country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, reason::cl_reason AS reason,
        CASE WHEN reason IS NOT NULL THEN to_json(cl_pii_raw(raw))::VARCHAR END AS raw,
        pii_hits
 FROM v;
