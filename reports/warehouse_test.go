@@ -3,11 +3,12 @@ package reports
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"testing"
 
 	"github.com/caseload/caseload/pipeline/config"
@@ -31,23 +32,34 @@ func TestBuildFromWarehouse(t *testing.T) {
 	w, cfg := demoWarehouse(t)
 	ctx := context.Background()
 	p, _ := period.Parse("2022-10")
-	var mu sync.Mutex
-	var computed []string
+	var calls [][]string
 	m, err := Build(ctx, w.DB, BuildOptions{Office: cfg.Office, Timezone: cfg.Timezone, Period: p, Lang: LangZH,
-		Compute: func(ctx context.Context, p period.Period) (*kpi.Result, error) {
-			mu.Lock()
-			computed = append(computed, p.Label)
-			mu.Unlock()
-			return kpi.Compute(ctx, w.DB, cfg.Office, cfg.Timezone, p)
+		Compute: func(ctx context.Context, ps ...period.Period) ([]*kpi.Result, error) {
+			var labels []string
+			for _, p := range ps {
+				labels = append(labels, p.Label)
+			}
+			calls = append(calls, labels)
+			return kpi.ComputeAll(ctx, w.DB, cfg.Office, cfg.Timezone, ps...)
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(computed) != 3 || computed[0] != "2022-10" || computed[1] != "2021-10" || computed[2] != "2022-09" {
-		t.Errorf("computed %v, want the period, same period last year, previous", computed)
+	if fmt.Sprint(calls) != "[[2022-10 2021-10 2022-09]]" {
+		t.Errorf("computed %v, want one computation of the period, same period last year, previous", calls)
 	}
 	if m.LastYear == nil || m.Previous == nil || len(m.Definitions) == 0 || len(m.Brief) == 0 {
 		t.Fatalf("model incomplete: %+v", m)
+	}
+	// each of the three is what kpi.Compute gives for its period alone
+	for _, r := range []*kpi.Result{m.Current, m.LastYear, m.Previous} {
+		alone, err := kpi.Compute(ctx, w.DB, cfg.Office, cfg.Timezone, r.Period)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := mustJSON(t, r), mustJSON(t, alone); a != b {
+			t.Errorf("%s computed with the others differs from alone:\n%s\n%s", r.Period.Label, a, b)
+		}
 	}
 	// the workbook read back with openpyxl holds exactly the KPI results (= caseload kpi --format json)
 	checkOpenpyxl(t, m)
@@ -197,4 +209,13 @@ func itemsCSV(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -360,3 +360,47 @@ func TestResultJSONKeys(t *testing.T) {
 		t.Errorf("period object %v", per)
 	}
 }
+
+// TestComputeAll: the figures of periods computed together (one kpi_reports call, as a report
+// computes its period with the same period last year and the previous one) are those of each
+// period computed alone — also for overlapping periods, periods with the same days but other
+// comparison bases (2022, ytd:2022-12, 2022-01..2022-12) and a period asked twice.
+func TestComputeAll(t *testing.T) {
+	f := newFixture(t, testdata("fixture", "items.csv"), fixtureFiles()...)
+	sets := [][]string{
+		{"2022-10", "2021-10", "2022-09"},
+		{"ytd:2022-10", "ytd:2021-10"},
+		{"2022", "ytd:2022-12", "2022-01..2022-12", "2022-Q4", "2022-10", "2022-10-01..2022-10-30", "2022"},
+		{"2024-02-29", "2023-02-28", "2024-02-28", "2011", "2012-01-01..2024-12-31"},
+	}
+	for _, set := range sets {
+		var ps []period.Period
+		for _, l := range set {
+			p, err := period.Parse(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps = append(ps, p)
+		}
+		rs, err := ComputeAll(context.Background(), f.db, "测试侨办", testTZ, ps...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != len(ps) {
+			t.Fatalf("%v: %d results", set, len(rs))
+		}
+		for i, r := range rs {
+			alone := f.compute(t, set[i])
+			if r.Period != ps[i] {
+				t.Errorf("%v: result %d is for %s", set, i, r.Period.Label)
+			}
+			got, want := asJSON(t, r), asJSON(t, alone)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s computed with %v:\n%v\nalone:\n%v", set[i], set, got, want)
+			}
+		}
+	}
+	if _, err := ComputeAll(context.Background(), f.db, "x", testTZ); err == nil {
+		t.Error("no period: no error")
+	}
+}
