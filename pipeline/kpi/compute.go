@@ -2,7 +2,9 @@ package kpi
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -68,6 +70,47 @@ func Install(ctx context.Context, conn *sql.Conn) error {
 	return nil
 }
 
+// EmbeddedSum is the SHA-256 (hex) of the KPI SQL this binary embeds, computed as the writer
+// (pipeline/warehouse, refreshKPI) computes the meta value kpi_sql_sha256 when it installs the
+// same files as persistent macros: over each file of sql/kpi in name order and then
+// sql/reference/kpi_views.sql, as "NAME\x00TEXT\x00". TestEmbeddedSum checks the two agree.
+func EmbeddedSum() (string, error) {
+	files, err := Files()
+	if err != nil {
+		return "", err
+	}
+	views, err := fs.ReadFile(sqlfiles.FS, "reference/kpi_views.sql")
+	if err != nil {
+		return "", fmt.Errorf("kpi: embedded SQL: %w", err)
+	}
+	h := sha256.New()
+	for _, f := range append(files, File{Name: "reference/kpi_views.sql", SQL: string(views)}) {
+		h.Write([]byte(f.Name + "\x00" + f.SQL + "\x00"))
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// prepare makes the KPI macros of this binary available on conn. A warehouse written by this
+// binary already holds them as persistent macros, and says so (meta kpi_sql_sha256 equal to
+// EmbeddedSum): then nothing is installed, which saves 15–25 ms per computation. Otherwise
+// (a warehouse written by another version, or one without the value) they are installed as
+// TEMP macros, which take precedence over the warehouse's own.
+func prepare(ctx context.Context, conn *sql.Conn) error {
+	want, err := EmbeddedSum()
+	if err != nil {
+		return err
+	}
+	var have string
+	err = conn.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'kpi_sql_sha256'").Scan(&have)
+	if err == nil && have == want {
+		return nil
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("kpi: %w", classify(err))
+	}
+	return Install(ctx, conn)
+}
+
 // TimezoneMismatchError reports that the warehouse's stored local dates were computed in
 // another timezone than the one the figures are asked for.
 type TimezoneMismatchError struct {
@@ -82,9 +125,10 @@ func (e *TimezoneMismatchError) Error() string {
 // the §7.1 document. office and timezone are copied into the result; timezone must be the
 // one the warehouse's local dates were computed in (meta.timezone).
 //
-// It only reads: the KPI rules are installed as TEMP macros on one connection, and all
-// queries run in one transaction, so the figures and the fingerprint describe the same data
-// even if a pull commits meanwhile. It works on the read-only analyst snapshot.
+// It only reads: the KPI rules are the warehouse's own macros when they are this binary's
+// (see prepare), else they are installed as TEMP macros on one connection, and all queries
+// run in one transaction, so the figures and the fingerprint describe the same data even if
+// a pull commits meanwhile. It works on the read-only analyst snapshot.
 func Compute(ctx context.Context, db *sql.DB, office, timezone string, p period.Period) (*Result, error) {
 	rs, err := ComputeAll(ctx, db, office, timezone, p)
 	if err != nil {
@@ -115,7 +159,7 @@ func ComputeAll(ctx context.Context, db *sql.DB, office, timezone string, ps ...
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer conn.Close()
-	if err := Install(ctx, conn); err != nil {
+	if err := prepare(ctx, conn); err != nil {
 		return nil, err
 	}
 	tx, err := conn.BeginTx(ctx, nil)

@@ -39,34 +39,54 @@ WITH p AS (
     GROUP BY d0, d1
 ), days AS (
     SELECT unnest(kpi_days(d0, d1)) AS day, d0, d1, is_period FROM ranges
-), received AS (
-    SELECT d.d0, d.d1, c.item_code, c.channel, grouping(c.item_code, c.channel) AS g,
-           count(*)                                           AS received,
-           count(DISTINCT c.country) FILTER (WHERE d.is_period)    AS countries,
-           count(*) FILTER (WHERE kpi_is_bundle(c.channel))   AS bundle_n,
-           count(*) FILTER (WHERE kpi_is_outreach(c.channel)) AS outreach_cases,
-           count(*) FILTER (WHERE kpi_is_remote(c.channel))   AS remote_cases,
-           avg(c.trips) FILTER (WHERE d.is_period)                 AS avg_trips
+), received_cells AS (
+    -- one pass: the cases received in each range, by item and channel
+    SELECT d.d0, d.d1, c.item_code, c.channel,
+           count(*)       AS received,
+           sum(c.trips)   AS trips_sum,
+           count(c.trips) AS trips_n,
+           list(DISTINCT c.country) FILTER (WHERE d.is_period AND c.country IS NOT NULL) AS countries
     FROM cases c
     JOIN days d ON d.day = c.received_date
     WHERE kpi_is_received(c.received_date, d.d0, d.d1)
-    GROUP BY GROUPING SETS ((d.d0, d.d1), (d.d0, d.d1, c.item_code), (d.d0, d.d1, c.channel))
-), closed AS (
-    SELECT d.d0, d.d1, c.item_code, grouping(c.item_code) AS g,
+    GROUP BY d.d0, d.d1, c.item_code, c.channel
+), received AS (
+    SELECT d0, d1, item_code, channel,
+           sum(received)::BIGINT                                          AS received,
+           len(list_distinct(flatten(list(countries))))                   AS countries,
+           coalesce(sum(received) FILTER (WHERE kpi_is_bundle(channel)), 0)::BIGINT   AS bundle_n,
+           coalesce(sum(received) FILTER (WHERE kpi_is_outreach(channel)), 0)::BIGINT AS outreach_cases,
+           coalesce(sum(received) FILTER (WHERE kpi_is_remote(channel)), 0)::BIGINT   AS remote_cases,
+           kpi_ratio(sum(trips_sum), sum(trips_n))                        AS avg_trips
+    FROM received_cells
+    GROUP BY GROUPING SETS ((d0, d1), (d0, d1, item_code), (d0, d1, channel))
+), closed_items AS (
+    -- one pass: the cases closed in each range, by item
+    SELECT d.d0, d.d1, c.item_code,
            count(*) FILTER (WHERE kpi_is_completed(c.status, c.completed_date, d.d0, d.d1)) AS completed,
-           count(*) FILTER (WHERE kpi_is_rejected(c.status, c.completed_date, d.d0, d.d1))  AS rejected,
-           count(*) FILTER (WHERE d.is_period AND kpi_is_completed(c.status, c.completed_date, d.d0, d.d1)
-                              AND kpi_same_day(c.received_date, c.completed_date))           AS same_day_n,
-           count(*) FILTER (WHERE d.is_period AND kpi_is_completed(c.status, c.completed_date, d.d0, d.d1)
-                              AND kpi_on_time(wr.wd_index, wc.wd_index, i.promised_days))    AS on_time_n,
-           median(kpi_processing_hours(c.received_at, c.completed_at))
-               FILTER (WHERE d.is_period AND kpi_is_completed(c.status, c.completed_date, d.d0, d.d1)) AS median_processing_hours
+           count(*) FILTER (WHERE kpi_is_rejected(c.status, c.completed_date, d.d0, d.d1))  AS rejected
     FROM cases c
-    JOIN days d           ON d.day = c.completed_date
+    JOIN days d ON d.day = c.completed_date
+    WHERE kpi_in(c.completed_date, d.d0, d.d1)
+    GROUP BY d.d0, d.d1, c.item_code
+), closed AS (
+    FROM closed_items
+    UNION ALL
+    SELECT d0, d1, NULL, sum(completed)::BIGINT, sum(rejected)::BIGINT FROM closed_items GROUP BY d0, d1
+), timeliness AS (
+    -- one pass: the cases completed in each period, with their item's promised_days and the
+    -- working-day index of both their dates
+    SELECT d.d0, d.d1, c.item_code,
+           count(*)                                                                 AS completed_n,
+           count(*) FILTER (WHERE kpi_same_day(c.received_date, c.completed_date))    AS same_day_n,
+           count(*) FILTER (WHERE kpi_on_time(wr.wd_index, wc.wd_index, i.promised_days)) AS on_time_n,
+           median(kpi_processing_hours(c.received_at, c.completed_at))               AS median_processing_hours
+    FROM cases c
+    JOIN days d           ON d.day = c.completed_date AND d.is_period
     LEFT JOIN items i     ON i.item_code = c.item_code
     LEFT JOIN calendar wr ON wr.date = c.received_date
     LEFT JOIN calendar wc ON wc.date = c.completed_date
-    WHERE kpi_in(c.completed_date, d.d0, d.d1)
+    WHERE kpi_is_completed(c.status, c.completed_date, d.d0, d.d1)
     GROUP BY GROUPING SETS ((d.d0, d.d1), (d.d0, d.d1, c.item_code))
 ), stock_items AS (
     SELECT e.d1, c.item_code,
@@ -106,9 +126,9 @@ WITH p AS (
            coalesce(cat.active_items, 0)              AS active_items,
            coalesce(cat.instant_items, 0)             AS instant_items,
            cat.instant_items_ratio,
-           kpi_ratio(cl.same_day_n, cl.completed)     AS same_day_ratio,
-           kpi_ratio(cl.on_time_n, cl.completed)      AS on_time_ratio,
-           cl.median_processing_hours,
+           kpi_ratio(t.same_day_n, t.completed_n)     AS same_day_ratio,
+           kpi_ratio(t.on_time_n, t.completed_n)      AS on_time_ratio,
+           t.median_processing_hours,
            coalesce(r.countries, 0)                   AS countries,
            CASE WHEN k.item_code IS NULL THEN coalesce(cc.countries_cumulative, 0) END AS countries_cumulative,
            coalesce(b.backlog_total, 0)               AS backlog_total,
@@ -129,6 +149,7 @@ WITH p AS (
     LEFT JOIN received ry ON ry.d0 = p.y0 AND ry.d1 = p.y1 AND ry.channel IS NULL AND ry.item_code IS NOT DISTINCT FROM k.item_code
     LEFT JOIN received rp ON rp.d0 = p.p0 AND rp.d1 = p.p1 AND rp.channel IS NULL AND rp.item_code IS NOT DISTINCT FROM k.item_code
     LEFT JOIN closed cl  ON cl.d0 = p.d0 AND cl.d1 = p.d1 AND cl.item_code IS NOT DISTINCT FROM k.item_code
+    LEFT JOIN timeliness t ON t.d0 = p.d0 AND t.d1 = p.d1 AND t.item_code IS NOT DISTINCT FROM k.item_code
     LEFT JOIN stocks s   ON s.d1 = p.d1 AND s.item_code IS NOT DISTINCT FROM k.item_code
     LEFT JOIN catalogue cat ON cat.d1 = p.d1 AND cat.item_code IS NOT DISTINCT FROM k.item_code
     LEFT JOIN backlog b  ON b.d1 = p.d1 AND b.scope <> 'since_year' AND b.item_code IS NOT DISTINCT FROM k.item_code
