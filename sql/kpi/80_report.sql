@@ -7,11 +7,12 @@
 -- office totals. Counts are 0, never null (countries_cumulative exists for the office only: null
 -- per item); ratios and growth are null when their denominator is 0.
 --
--- kpi_reports(ps): ps is a LIST of STRUCT(d0, d1, y0, y1, p0, p1), all DATEs: each period
--- P = [d0, d1] to compute, with the same period last year [y0, y1] and the preceding period
--- [p0, p1] (NULL, NULL when there is none), as pipeline/period computes them. Every row carries
--- its period's position in ps (pos, from 1), d0 and d1. A report asks for its period, the same
--- period last year and the previous period in one call.
+-- kpi_reports(ps, trend := true): ps is a LIST of STRUCT(d0, d1, y0, y1, p0, p1), all DATEs:
+-- each period P = [d0, d1] to compute, with the same period last year [y0, y1] and the
+-- preceding period [p0, p1] (NULL, NULL when there is none), as pipeline/period computes them.
+-- Every row carries its period's position in ps (pos, from 1), d0 and d1. A report asks for its
+-- period, the same period last year and the previous period in one call. With trend := false
+-- there are no 'month' rows, and the passes count no month of a trend.
 --
 -- How: one pass over `cases` per side for all the periods, never one run per period.
 -- * ranges: the periods (every figure: is_period), the bases of their growth figures and the months
@@ -23,13 +24,13 @@
 -- * stocks: the cases received by the end of each period (d1), once per period end.
 -- * the backlog cases (50_backlog), each country's first case (40_reach) and the catalogue
 --   (30_catalogue), each once for all the period ends.
-CREATE OR REPLACE TEMP MACRO kpi_reports(ps) AS TABLE
+CREATE OR REPLACE TEMP MACRO kpi_reports(ps, trend := true) AS TABLE
 WITH p AS (
     SELECT generate_subscripts(ps, 1) AS pos, unnest(ps, recursive := true)
 ), ends AS (
     SELECT list(DISTINCT d1) AS ends FROM p
 ), months AS (
-    SELECT pos, d0 AS of_d0, d1 AS of_d1, unnest(kpi_series_months(d1), recursive := true) FROM p
+    SELECT pos, d0 AS of_d0, d1 AS of_d1, unnest(kpi_series_months(d1), recursive := true) FROM p WHERE trend
 ), ranges AS (
     SELECT d0, d1, bool_or(is_period) AS is_period
     FROM (SELECT d0, d1, true AS is_period FROM p
@@ -193,15 +194,18 @@ SELECT scope, item_code, item_name, active, instant, received, completed, comple
        outreach_cases, remote_cases, avg_trips, received_same_period_last_year,
        received_yoy_growth, received_mom_growth
 FROM kpi_reports([{'d0': first::DATE, 'd1': last::DATE, 'y0': ly_first::DATE, 'y1': ly_last::DATE,
-                    'p0': prev_first::DATE, 'p1': prev_last::DATE}])
+                    'p0': prev_first::DATE, 'p1': prev_last::DATE}], trend := false)
 WHERE scope IN ('total', 'item')
 ORDER BY item_code NULLS FIRST;
 
 -- kpi_monthly_rows(from_day, to_day): one row per calendar month (from the month of from_day
--- to the month of to_day) × item, each month computed exactly as `caseload kpi --period
--- YYYY-MM` computes it (same period last year = the same month a year earlier; previous =
--- the month before), all months in one kpi_reports call. The analyst view kpi_monthly
--- (sql/reference/kpi_views.sql) is this macro over every month that has data.
+-- to the month of to_day) × item, each month computed by kpi_reports exactly as `caseload kpi
+-- --period YYYY-MM` computes it (same period last year = the same month a year earlier;
+-- previous = the month before). The analyst view kpi_monthly (sql/reference/kpi_views.sql) is
+-- this macro over every month that has data. Each month is one kpi_reports call (a LATERAL
+-- join), so that a filter on month or first_day computes only the months asked for: about
+-- 0.35 s of CPU per month per 1,000,000 cases. (All the months in one call take about 1.3 s
+-- per 1,000,000 cases for 49 months, but then a filter no longer saves anything.)
 CREATE OR REPLACE TEMP MACRO kpi_monthly_rows(from_day, to_day) AS TABLE
 WITH m AS (
     SELECT range::DATE AS first_day, last_day(range::DATE) AS last_day,
@@ -209,12 +213,11 @@ WITH m AS (
            (range - INTERVAL 1 MONTH)::DATE AS pm_first, (range - INTERVAL 1 DAY)::DATE AS pm_last
     FROM range(date_trunc('month', from_day), date_trunc('month', to_day) + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
 )
-SELECT strftime(r.d0, '%Y-%m') AS month, r.d0 AS first_day, r.d1 AS last_day,
+SELECT strftime(m.first_day, '%Y-%m') AS month, m.first_day, m.last_day,
        r.item_code, r.item_name, r.active, r.instant,
        r.received, r.completed, r.rejected, r.pending_end,
        r.same_day_ratio, r.on_time_ratio, r.median_processing_hours,
        r.received_same_period_last_year, r.received_yoy_growth, r.received_mom_growth
-FROM kpi_reports((SELECT list({'d0': first_day, 'd1': last_day, 'y0': ly_first, 'y1': ly_last,
-                               'p0': pm_first, 'p1': pm_last}) FROM m)) r
-WHERE r.scope = 'item'
-ORDER BY r.d0, r.item_code;
+FROM m, LATERAL kpi_reports([{'d0': m.first_day, 'd1': m.last_day, 'y0': m.ly_first, 'y1': m.ly_last,
+                              'p0': m.pm_first, 'p1': m.pm_last}], trend := false) r
+WHERE r.scope = 'item';
