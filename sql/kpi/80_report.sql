@@ -45,42 +45,60 @@ WITH p AS (
           UNION ALL SELECT p0, p1, false FROM p WHERE p0 IS NOT NULL
           UNION ALL SELECT first_day, last_day, false FROM months)
     GROUP BY d0, d1
-), days AS (
-    SELECT unnest(kpi_days(d0, d1)) AS day, d0, d1, is_period FROM ranges
+), bounds AS (
+    SELECT d0 AS b FROM ranges UNION SELECT (d1 + 1)::DATE FROM ranges
+), pieces AS (
+    -- the timeline cut at every range's first day and at the day after its last: a piece lies
+    -- wholly inside or wholly outside each range, so its first day stands for all its days when
+    -- a rule decides whether a case of the piece is in a range
+    SELECT c.lo, c.hi, bool_or(r.is_period) AS in_period
+    FROM (SELECT b1.b AS lo, (min(b2.b) - 1)::DATE AS hi
+          FROM bounds b1 JOIN bounds b2 ON b2.b > b1.b
+          GROUP BY b1.b) c
+    JOIN ranges r ON c.lo BETWEEN r.d0 AND r.d1
+    GROUP BY c.lo, c.hi
+), piece_days AS (
+    SELECT unnest(kpi_days(lo, hi)) AS day, lo, in_period FROM pieces
 ), received_cells AS (
-    -- one pass: the cases received in each range, by item and channel
-    SELECT d.d0, d.d1, c.item_code, c.channel,
+    -- one pass: each case received in a piece, once, counted by piece, item and channel
+    SELECT d.lo, c.item_code, c.channel,
            count(*)       AS received,
            sum(c.trips)   AS trips_sum,
            count(c.trips) AS trips_n,
-           list(DISTINCT c.country) FILTER (WHERE d.is_period AND c.country IS NOT NULL) AS countries
+           list(DISTINCT c.country) FILTER (WHERE d.in_period AND c.country IS NOT NULL) AS countries
     FROM cases c
-    JOIN days d ON d.day = c.received_date
-    WHERE kpi_is_received(c.received_date, d.d0, d.d1)
-    GROUP BY d.d0, d.d1, c.item_code, c.channel
+    JOIN piece_days d ON d.day = c.received_date
+    GROUP BY d.lo, c.item_code, c.channel
 ), received AS (
-    SELECT d0, d1, item_code, channel,
-           sum(received)::BIGINT                                          AS received,
-           len(list_distinct(flatten(list(countries))))                   AS countries,
-           coalesce(sum(received) FILTER (WHERE kpi_is_bundle(channel)), 0)::BIGINT   AS bundle_n,
-           coalesce(sum(received) FILTER (WHERE kpi_is_outreach(channel)), 0)::BIGINT AS outreach_cases,
-           coalesce(sum(received) FILTER (WHERE kpi_is_remote(channel)), 0)::BIGINT   AS remote_cases,
-           kpi_ratio(sum(trips_sum), sum(trips_n))                        AS avg_trips
-    FROM received_cells
-    GROUP BY GROUPING SETS ((d0, d1), (d0, d1, item_code), (d0, d1, channel))
-), closed_items AS (
-    -- one pass: the cases closed in each range, by item
-    SELECT d.d0, d.d1, c.item_code,
-           count(*) FILTER (WHERE kpi_is_completed(c.status, c.completed_date, d.d0, d.d1)) AS completed,
-           count(*) FILTER (WHERE kpi_is_rejected(c.status, c.completed_date, d.d0, d.d1))  AS rejected
+    SELECT r.d0, r.d1, x.item_code, x.channel,
+           sum(x.received)::BIGINT                                          AS received,
+           len(list_distinct(flatten(list(x.countries))))                   AS countries,
+           coalesce(sum(x.received) FILTER (WHERE kpi_is_bundle(x.channel)), 0)::BIGINT   AS bundle_n,
+           coalesce(sum(x.received) FILTER (WHERE kpi_is_outreach(x.channel)), 0)::BIGINT AS outreach_cases,
+           coalesce(sum(x.received) FILTER (WHERE kpi_is_remote(x.channel)), 0)::BIGINT   AS remote_cases,
+           kpi_ratio(sum(x.trips_sum), sum(x.trips_n))                      AS avg_trips
+    FROM ranges r
+    JOIN received_cells x ON kpi_is_received(x.lo, r.d0, r.d1)
+    GROUP BY GROUPING SETS ((r.d0, r.d1), (r.d0, r.d1, x.item_code), (r.d0, r.d1, x.channel))
+), closed_cells AS (
+    -- one pass: each case closed in a piece, once, counted by piece, item and status
+    SELECT d.lo, c.item_code, c.status, count(*) AS n
     FROM cases c
-    JOIN days d ON d.day = c.completed_date
-    WHERE kpi_in(c.completed_date, d.d0, d.d1)
-    GROUP BY d.d0, d.d1, c.item_code
+    JOIN piece_days d ON d.day = c.completed_date
+    GROUP BY d.lo, c.item_code, c.status
+), closed_items AS (
+    SELECT r.d0, r.d1, x.item_code,
+           coalesce(sum(x.n) FILTER (WHERE kpi_is_completed(x.status, x.lo, r.d0, r.d1)), 0)::BIGINT AS completed,
+           coalesce(sum(x.n) FILTER (WHERE kpi_is_rejected(x.status, x.lo, r.d0, r.d1)), 0)::BIGINT  AS rejected
+    FROM ranges r
+    JOIN closed_cells x ON kpi_in(x.lo, r.d0, r.d1)
+    GROUP BY r.d0, r.d1, x.item_code
 ), closed AS (
     FROM closed_items
     UNION ALL
     SELECT d0, d1, NULL, sum(completed)::BIGINT, sum(rejected)::BIGINT FROM closed_items GROUP BY d0, d1
+), period_days AS (
+    SELECT unnest(kpi_days(d0, d1)) AS day, d0, d1 FROM ranges WHERE is_period
 ), timeliness AS (
     -- one pass: the cases completed in each period, with their item's promised_days and the
     -- working-day index of both their dates
@@ -90,7 +108,7 @@ WITH p AS (
            count(*) FILTER (WHERE kpi_on_time(wr.wd_index, wc.wd_index, i.promised_days)) AS on_time_n,
            median(kpi_processing_hours(c.received_at, c.completed_at))               AS median_processing_hours
     FROM cases c
-    JOIN days d           ON d.day = c.completed_date AND d.is_period
+    JOIN period_days d    ON d.day = c.completed_date
     LEFT JOIN items i     ON i.item_code = c.item_code
     LEFT JOIN calendar wr ON wr.date = c.received_date
     LEFT JOIN calendar wc ON wc.date = c.completed_date
