@@ -17,20 +17,24 @@
 -- How: one pass over `cases` per side for all the periods, never one run per period.
 -- * ranges: the periods (every figure: is_period), the bases of their growth figures and the
 --   months of their trends (counts only).
--- * received: `cases` joined to the days of every range on received_date — one row per case
---   and range it was received in; the rule (kpi_is_received) is still applied to each — and
---   counted by range, item and channel (with the trips' sum and count and, for the periods,
---   the distinct countries); the office, item and channel rows are rolled up from those cells
---   (avg_trips = the trips' sum over their count, countries = the distinct countries of the
---   cells).
--- * closed: the same on completed_date: completed and rejected by range and item.
--- * timeliness: the cases completed in the periods only, with their item's promised_days and
---   the working-day index of both their dates (calendar).
+-- * pieces: the timeline cut at every range's first day and at the day after its last. A piece
+--   lies wholly inside or wholly outside each range, so its first day stands for all its days
+--   when a rule (kpi_is_received, kpi_is_completed, kpi_is_rejected) decides whether its cases
+--   are in a range.
+-- * received: each case joined once to the piece of its received_date (a hash join on the day)
+--   and counted by piece, item and channel (with the trips' sum and count and, in the periods,
+--   the distinct countries); each range sums its pieces; the office, item and channel rows are
+--   rolled up from those cells (avg_trips = the trips' sum over their count, countries = the
+--   distinct countries of the cells).
+-- * closed: the same on completed_date, by piece, item and status.
+-- * timeliness: the cases completed in the periods, once; same-day and on-time are decided once
+--   per item and pair of dates (with the item's promised_days and the calendar's working-day
+--   index of both dates), the median over the cases' processing hours.
 -- * stocks: the cases received by the end of each period (d1), once per period end.
 -- * the backlog cases (50_backlog), each country's first case (40_reach) and the catalogue
 --   (30_catalogue), each once for all the period ends.
--- An equality join on the day runs as a hash join; a join on BETWEEN d0 AND d1 (a range join)
--- took 20–40 times longer. Figures for 1,000,000 and 10,000,000 cases: README, Benchmarks.
+-- Joins on the day run as hash joins; a join on BETWEEN d0 AND d1 (a range join) took 20–40
+-- times longer. Figures for 1,000,000 and 10,000,000 cases: README, Benchmarks.
 CREATE OR REPLACE TEMP MACRO kpi_reports(ps, trend := true) AS TABLE
 WITH p AS (
     SELECT generate_subscripts(ps, 1) AS pos, unnest(ps, recursive := true)
