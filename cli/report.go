@@ -106,17 +106,28 @@ func (e *env) writeReportsFP(ctx context.Context, cfg *config.Config, req report
 	if !ok {
 		return nil, "", usagef("--lang %q: expected zh or en", e.lang)
 	}
+	t0 := time.Now()
 	db, src, err := openAnalystDB(cfg)
 	if err != nil {
 		return nil, "", err
 	}
-	defer db.Close()
+	t1 := time.Now()
+	defer func() {
+		t := time.Now()
+		db.Close()
+		if e.log != nil {
+			e.log.Debug("report: closed the warehouse", "seconds", time.Since(t).Seconds())
+		}
+	}()
 	if e.log != nil {
-		e.log.Debug("report", "database", src, "period", req.Period.Label)
+		e.log.Debug("report", "database", src, "period", req.Period.Label, "open_seconds", t1.Sub(t0).Seconds())
 	}
 	m, err := reports.Build(ctx, db, buildOptions(cfg, req.Period, lang))
 	if err != nil {
 		return nil, "", reportConfigError(cfg, err)
+	}
+	if e.log != nil {
+		e.log.Debug("report: figures of the period, the same period last year and the previous period, data quality, news brief", "seconds", time.Since(t1).Seconds())
 	}
 	// excelize spills large streamed sheets into temporary files: they go to this process's
 	// scratch directory beside the warehouse, never /tmp, so that a killed run leaves nothing
@@ -138,7 +149,11 @@ func (e *env) writeReportsFP(ctx context.Context, cfg *config.Config, req report
 	if req.Details {
 		opt.Details = reports.QueryDetails(ctx, db, req.Period, m.Current.Data.Fingerprint)
 	}
+	t2 := time.Now()
 	paths, err := reports.WriteFiles(ctx, m, opt)
+	if e.log != nil && err == nil {
+		e.log.Debug("report: files rendered and written", "formats", len(paths), "seconds", time.Since(t2).Seconds())
+	}
 	return paths, m.Current.Data.Fingerprint, err
 }
 

@@ -25,6 +25,36 @@ func BenchmarkWorkbook(b *testing.B) {
 	}
 }
 
+// BenchmarkReportParts times the parts of a month's report that do not depend on the number of
+// cases, one by one: the model with its news brief (New), the chart fonts (the embedded CJK
+// font and Go Regular, parsed at every report), the workbook, the HTML report and the JSON.
+func BenchmarkReportParts(b *testing.B) {
+	m := monthModel(b, LangZH)
+	ctx := context.Background()
+	in := Inputs{Lang: LangZH, Office: m.Office, Timezone: m.Timezone, GeneratedAt: m.GeneratedAt,
+		Current: m.Current, LastYear: m.LastYear, Previous: m.Previous, Definitions: m.Definitions, Quality: m.Quality}
+	parts := []struct {
+		name string
+		fn   func() error
+	}{
+		{"model-and-brief", func() error { _, err := New(in); return err }},
+		{"chart-fonts", func() error { _, err := loadChartFonts(); return err }},
+		{"xlsx", func() error { return WriteXLSX(ctx, io.Discard, m, XLSXOptions{}) }},
+		{"html", func() error { return WriteHTML(ctx, io.Discard, m) }},
+		{"json", func() error { return WriteJSON(io.Discard, m) }},
+	}
+	for _, p := range parts {
+		b.Run(p.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := p.fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 const benchRows = 1_000_000
 
 // BenchmarkRowLevelSheet streams a 1,000,000-row detail sheet through the report's workbook

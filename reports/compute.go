@@ -8,9 +8,10 @@ import (
 	"github.com/caseload/caseload/pipeline/period"
 )
 
-// kpiCompute is the KPI runner of pipeline/kpi (the SQL of sql/kpi).
-func kpiCompute(ctx context.Context, db *sql.DB, office, tz string, p period.Period) (*kpi.Result, error) {
-	return kpi.Compute(ctx, db, office, tz, p)
+// kpiComputeAll is the KPI runner of pipeline/kpi (the SQL of sql/kpi): the figures of several
+// periods from one pass.
+func kpiComputeAll(ctx context.Context, db *sql.DB, office, tz string, ps ...period.Period) ([]*kpi.Result, error) {
+	return kpi.ComputeAll(ctx, db, office, tz, ps...)
 }
 
 // kpiDefinitions are the definitions parsed from the KPI SQL header comments.

@@ -2,10 +2,11 @@
 // Excel workbook for officials, a self-contained HTML report with a news-brief draft for
 // publicity staff, and the §7.1 JSON document.
 //
-// One Model feeds every writer. Build fills it from the warehouse (kpi.Compute for the period,
-// the same period last year and the previous period, the definitions from the KPI SQL header
-// comments, and the data-quality queries of sql/reports); New fills it from results already
-// computed, so the writers never touch the database. Writers only format the Model.
+// One Model feeds every writer. Build fills it from the warehouse (kpi.ComputeAll for the
+// period, the same period last year and the previous period in one pass, the definitions from
+// the KPI SQL header comments, and the data-quality queries of sql/reports); New fills it from
+// results already computed, so the writers never touch the database. Writers only format the
+// Model.
 package reports
 
 import (
@@ -302,8 +303,8 @@ func compare(k Kind, cur, base *float64) *float64 {
 	return &v
 }
 
-// ComputeFunc computes the KPI result of one period.
-type ComputeFunc func(ctx context.Context, p period.Period) (*kpi.Result, error)
+// ComputeFunc computes the KPI results of periods, in the order given (kpi.ComputeAll).
+type ComputeFunc func(ctx context.Context, ps ...period.Period) ([]*kpi.Result, error)
 
 // BuildOptions say what to build a Model for.
 type BuildOptions struct {
@@ -312,7 +313,7 @@ type BuildOptions struct {
 	Period      period.Period
 	Lang        Lang
 	GeneratedAt time.Time // zero: now
-	// Compute overrides the KPI computation (default: kpi.Compute on db); tests use it.
+	// Compute overrides the KPI computation (default: kpi.ComputeAll on db); tests use it.
 	Compute ComputeFunc
 	// Definitions overrides the definitions (default: kpi.Definitions()).
 	Definitions func() ([]kpi.Definition, error)
@@ -324,32 +325,34 @@ type BuildOptions struct {
 }
 
 // Build computes the KPI results for the period, the same period last year and (if there is
-// one) the previous period, reads the definitions and the data-quality figures, and returns
-// the Model. db is the read-only analyst database.
+// one) the previous period — together, in one computation — reads the definitions and the
+// data-quality figures, and returns the Model. db is the read-only analyst database.
 func Build(ctx context.Context, db *sql.DB, opt BuildOptions) (*Model, error) {
 	compute := opt.Compute
 	if compute == nil {
-		compute = func(ctx context.Context, p period.Period) (*kpi.Result, error) {
-			return kpiCompute(ctx, db, opt.Office, opt.Timezone, p)
+		compute = func(ctx context.Context, ps ...period.Period) ([]*kpi.Result, error) {
+			return kpiComputeAll(ctx, db, opt.Office, opt.Timezone, ps...)
 		}
 	}
 	defs := opt.Definitions
 	if defs == nil {
 		defs = kpiDefinitions
 	}
-	cur, err := compute(ctx, opt.Period)
+	ps := []period.Period{opt.Period, opt.Period.SameLastYear()}
+	if pp, ok := opt.Period.Previous(); ok {
+		ps = append(ps, pp)
+	}
+	rs, err := compute(ctx, ps...)
+	if err == nil && len(rs) != len(ps) {
+		err = fmt.Errorf("%d KPI results for %d periods", len(rs), len(ps))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w", opt.Period.Label, err)
 	}
-	ly, err := compute(ctx, opt.Period.SameLastYear())
-	if err != nil {
-		return nil, fmt.Errorf("report %s: same period last year: %w", opt.Period.Label, err)
-	}
+	cur, ly := rs[0], rs[1]
 	var prev *kpi.Result
-	if pp, ok := opt.Period.Previous(); ok {
-		if prev, err = compute(ctx, pp); err != nil {
-			return nil, fmt.Errorf("report %s: previous period: %w", opt.Period.Label, err)
-		}
+	if len(rs) > 2 {
+		prev = rs[2]
 	}
 	d, err := defs()
 	if err != nil {

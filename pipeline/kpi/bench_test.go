@@ -22,7 +22,11 @@ import (
 // BenchmarkKPI computes every figure (Compute: kpis, by_item, by_channel, monthly, backlog,
 // data with the fingerprint) for one month (2022-10) and one year (2022) over a warehouse
 // of generated cases: gen.WriteFile (Seed 1, 2017-03..2022-11) as Parquet, pulled through
-// ingest.Pull — the real path.
+// ingest.Pull — the real path. report-2022-10 is what a month's report computes: ComputeAll
+// of 2022-10, 2021-10 and 2022-09 together (before: three Compute runs, measured alongside as
+// three-runs-2022-10). Two parts of every computation are measured on their own: open
+// (warehouse.OpenAnalyst and Close, as each command opens the snapshot) and install (the KPI
+// macros as TEMP macros, which ComputeAll skips when the warehouse holds this binary's).
 //
 //	CASELOAD_BENCH_CASES   number of cases (default 1000000; the issue also asks 10000000)
 //	CASELOAD_BENCH_MEMORY  DuckDB memory_limit for the computing connection (default 1GB)
@@ -47,33 +51,64 @@ func BenchmarkKPI(b *testing.B) {
 		dir = filepath.Join(dir, fmt.Sprintf("cases-%d", n))
 	}
 	cfg := benchWarehouse(b, dir, n)
-	w, err := warehouse.Open(ctx, warehouse.Options{Path: cfg.Warehouse, Timezone: cfg.Timezone, MemoryLimit: mem, Threads: threads, Purpose: "bench"})
+	// the writer's setup (migrations, this binary's KPI macros) first, then the analyst
+	// snapshot, as `caseload kpi` and `report` read it
+	w, err := warehouse.Open(ctx, warehouse.Options{Path: cfg.Warehouse, Timezone: cfg.Timezone, Purpose: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer w.Close()
-	var cases int64
-	if err := w.DB.QueryRowContext(ctx, "SELECT count(*) FROM cases").Scan(&cases); err != nil {
+	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
-	for _, label := range []string{"2022-10", "2022"} {
-		p, err := period.Parse(label)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(fmt.Sprintf("%s/cases=%d", label, cases), func(b *testing.B) {
-			if _, err := Compute(ctx, w.DB, cfg.Office, cfg.Timezone, p); err != nil { // warm: file pages, macros
+	db, _, err := warehouse.OpenAnalyst(cfg.Warehouse, warehouse.Options{Timezone: cfg.Timezone, MemoryLimit: mem, Threads: threads})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var cases int64
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM cases").Scan(&cases); err != nil {
+		b.Fatal(err)
+	}
+	month, _ := period.Parse("2022-10")
+	prev, _ := month.Previous()
+	runs := []struct {
+		name    string
+		compute func() ([]*Result, error)
+	}{
+		{"2022-10", func() ([]*Result, error) { return ComputeAll(ctx, db, cfg.Office, cfg.Timezone, month) }},
+		{"2022", func() ([]*Result, error) {
+			p, _ := period.Parse("2022")
+			return ComputeAll(ctx, db, cfg.Office, cfg.Timezone, p)
+		}},
+		{"report-2022-10", func() ([]*Result, error) {
+			return ComputeAll(ctx, db, cfg.Office, cfg.Timezone, month, month.SameLastYear(), prev)
+		}},
+		{"three-runs-2022-10", func() ([]*Result, error) {
+			var out []*Result
+			for _, p := range []period.Period{month, month.SameLastYear(), prev} {
+				r, err := Compute(ctx, db, cfg.Office, cfg.Timezone, p)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, r)
+			}
+			return out, nil
+		}},
+	}
+	for _, run := range runs {
+		b.Run(fmt.Sprintf("%s/cases=%d", run.name, cases), func(b *testing.B) {
+			if _, err := run.compute(); err != nil { // warm: file pages
 				b.Fatal(err)
 			}
 			resetPeakRSS()
 			start := time.Now()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				r, err := Compute(ctx, w.DB, cfg.Office, cfg.Timezone, p)
+				rs, err := run.compute()
 				if err != nil {
 					b.Fatal(err)
 				}
-				if r.KPIs.Int("received") == 0 {
+				if rs[0].KPIs.Int("received") == 0 {
 					b.Fatal("no cases received in the period")
 				}
 			}
@@ -84,6 +119,30 @@ func BenchmarkKPI(b *testing.B) {
 			}
 		})
 	}
+	b.Run("install", func(b *testing.B) {
+		for b.Loop() {
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := Install(ctx, conn); err != nil {
+				b.Fatal(err)
+			}
+			conn.Close()
+		}
+	})
+	db.Close()
+	b.Run("open", func(b *testing.B) {
+		for b.Loop() {
+			db, _, err := warehouse.OpenAnalyst(cfg.Warehouse, warehouse.Options{Timezone: cfg.Timezone, MemoryLimit: mem, Threads: threads})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // benchWarehouse returns the config of a project in dir whose warehouse holds n generated

@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/caseload/caseload/pipeline/period"
+	"github.com/caseload/caseload/pipeline/warehouse"
 )
 
 // TestFixtureData checks the fixture landed as the expectations assume (local dates,
@@ -324,4 +326,99 @@ func isCount(k string) bool {
 		}
 	}
 	return k != "median_processing_hours" && k != "avg_trips"
+}
+
+// TestComputeAll: the figures of periods computed together (one kpi_reports call, as a report
+// computes its period with the same period last year and the previous one) are those of each
+// period computed alone — also for overlapping periods, periods with the same days but other
+// comparison bases (2022, ytd:2022-12, 2022-01..2022-12) and a period asked twice.
+func TestComputeAll(t *testing.T) {
+	f := newFixture(t, testdata("fixture", "items.csv"), fixtureFiles()...)
+	sets := [][]string{
+		{"2022-10", "2021-10", "2022-09"},
+		{"ytd:2022-10", "ytd:2021-10"},
+		{"2022", "ytd:2022-12", "2022-01..2022-12", "2022-Q4", "2022-10", "2022-10-01..2022-10-30", "2022"},
+		{"2024-02-29", "2023-02-28", "2024-02-28", "2011", "2012-01-01..2024-12-31"},
+	}
+	for _, set := range sets {
+		var ps []period.Period
+		for _, l := range set {
+			p, err := period.Parse(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps = append(ps, p)
+		}
+		rs, err := ComputeAll(context.Background(), f.db, "测试侨办", testTZ, ps...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != len(ps) {
+			t.Fatalf("%v: %d results", set, len(rs))
+		}
+		for i, r := range rs {
+			alone := f.compute(t, set[i])
+			if r.Period != ps[i] {
+				t.Errorf("%v: result %d is for %s", set, i, r.Period.Label)
+			}
+			got, want := asJSON(t, r), asJSON(t, alone)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s computed with %v:\n%v\nalone:\n%v", set[i], set, got, want)
+			}
+		}
+	}
+	if _, err := ComputeAll(context.Background(), f.db, "x", testTZ); err == nil {
+		t.Error("no period: no error")
+	}
+}
+
+// TestEmbeddedSum: the warehouse's record of the KPI SQL it installed (meta kpi_sql_sha256,
+// written by pipeline/warehouse) is EmbeddedSum, so Compute uses the warehouse's own macros
+// instead of installing them again.
+func TestEmbeddedSum(t *testing.T) {
+	f := newFixture(t, testdata("fixture", "items.csv"))
+	want, err := EmbeddedSum()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have, err := warehouse.Meta(context.Background(), f.w.DB, "kpi_sql_sha256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if have != want {
+		t.Errorf("meta kpi_sql_sha256 %s, EmbeddedSum %s: the recipes differ and every computation installs the macros again", have, want)
+	}
+}
+
+// TestOtherVersionMacros: a warehouse whose macros are not this binary's (another version
+// wrote it: meta kpi_sql_sha256 differs, its kpi_reports is missing) gets the binary's own
+// as TEMP macros, with the same figures.
+func TestOtherVersionMacros(t *testing.T) {
+	f := newFixture(t, testdata("fixture", "items.csv"), fixtureFiles()...)
+	want := asJSON(t, f.compute(t, "2022-10"))
+	f.w.Close()
+	f.db.Close()
+	rw, err := sql.Open("duckdb", f.cfg.Warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rw.Exec("UPDATE meta SET value = 'another version' WHERE key = 'kpi_sql_sha256'; DROP VIEW kpi_monthly; DROP MACRO TABLE kpi_monthly_rows; DROP MACRO TABLE kpi_report; DROP MACRO TABLE kpi_reports"); err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := warehouse.OpenReadOnly(f.cfg.Warehouse, testTZ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, _ := period.Parse("2022-10")
+	r, err := Compute(context.Background(), db, "测试侨办", testTZ, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := asJSON(t, r); !reflect.DeepEqual(got, want) {
+		t.Errorf("with TEMP macros\n%v\nwant\n%v", got, want)
+	}
 }

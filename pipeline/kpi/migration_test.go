@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 
@@ -24,6 +25,18 @@ func TestKPIMonthlyView(t *testing.T) {
 	// 2012-02 (first received) .. 2024-02 (last received/closed) = 145 months × 5 items
 	if months != 145 || rows != 145*5 {
 		t.Errorf("kpi_monthly: %d months, %d rows", months, rows)
+	}
+	// the analysts' kpi_report macro (README) gives Compute's office figures
+	var received, pending int64
+	var mom sql.NullFloat64
+	if err := db.QueryRow(`SELECT received, pending_end, received_mom_growth FROM kpi_report(DATE '2022-10-01', DATE '2022-10-31',
+		DATE '2021-10-01', DATE '2021-10-31', DATE '2022-09-01', DATE '2022-09-30') WHERE scope = 'total'`).Scan(&received, &pending, &mom); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.compute(t, "2022-10"); received != r.KPIs.Int("received") || pending != r.KPIs.Int("pending_end") ||
+		!mom.Valid || mom.Float64 != *r.KPIs["received_mom_growth"] {
+		t.Errorf("kpi_report: received %d pending_end %d 环比 %v; Compute: %d %d %v", received, pending, mom, r.KPIs.Int("received"),
+			r.KPIs.Int("pending_end"), show(r.KPIs["received_mom_growth"]))
 	}
 	for _, label := range []string{"2022-10", "2022-02", "2023-10", "2024-02"} {
 		r := f.compute(t, label)

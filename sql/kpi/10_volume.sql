@@ -46,46 +46,8 @@ CREATE OR REPLACE TEMP MACRO kpi_is_pending_end(received_date, completed_date, d
     kpi_by_end(received_date, d1) AND (completed_date IS NULL OR completed_date > d1)
 );
 
--- kpi_volume(d0, d1): the five volume figures, per item and for the office.
--- Three passes, each limited to the cases that can count (completed_at ≥ received_at is
--- enforced on pull, so a case completed in P or by its end was received by its end):
--- the stocks over the cases received by the end of P, the inflow over those received in
--- P, the outflow over those closed in P (the last two read only P's part of the table).
--- Every case has exactly one item, so the office row is the sum of the item rows.
-CREATE OR REPLACE TEMP MACRO kpi_volume(d0, d1) AS TABLE
-WITH stock AS (
-    SELECT item_code,
-           count(*) FILTER (WHERE kpi_is_completed_by(status, completed_date, d1))       AS completed_cumulative,
-           count(*) FILTER (WHERE kpi_is_pending_end(received_date, completed_date, d1)) AS pending_end
-    FROM cases
-    WHERE kpi_by_end(received_date, d1)
-    GROUP BY item_code
-), inflow AS (
-    SELECT item_code, count(*) AS received
-    FROM cases
-    WHERE kpi_is_received(received_date, d0, d1)
-    GROUP BY item_code
-), outflow AS (
-    SELECT item_code,
-           count(*) FILTER (WHERE kpi_is_completed(status, completed_date, d0, d1)) AS completed,
-           count(*) FILTER (WHERE kpi_is_rejected(status, completed_date, d0, d1))  AS rejected
-    FROM cases
-    WHERE kpi_in(completed_date, d0, d1)
-    GROUP BY item_code
-), per_item AS (
-    SELECT s.item_code,
-           coalesce(i.received, 0)  AS received,
-           coalesce(o.completed, 0) AS completed,
-           s.completed_cumulative,
-           coalesce(o.rejected, 0)  AS rejected,
-           s.pending_end
-    FROM stock s
-    LEFT JOIN inflow i  ON i.item_code = s.item_code
-    LEFT JOIN outflow o ON o.item_code = s.item_code
-)
-SELECT * FROM per_item
-UNION ALL
-SELECT NULL, coalesce(sum(received), 0)::BIGINT, coalesce(sum(completed), 0)::BIGINT,
-       coalesce(sum(completed_cumulative), 0)::BIGINT, coalesce(sum(rejected), 0)::BIGINT,
-       coalesce(sum(pending_end), 0)::BIGINT
-FROM per_item;
+-- Counted in 80_report.sql: received in the pass over the cases received in P, completed and
+-- rejected in the pass over the cases closed in P, completed_cumulative and pending_end in the
+-- pass over the cases received by the end of P (completed_at ≥ received_at is enforced on pull,
+-- so a case completed by the end of P was received by then: that pass loses none). Every case
+-- has exactly one item, so the office figures are the sums of the item figures.

@@ -35,23 +35,6 @@ CREATE OR REPLACE TEMP MACRO kpi_processing_hours(received_at, completed_at) AS 
     (epoch_us(completed_at) - epoch_us(received_at)) / 3600000000.0
 );
 
--- kpi_timeliness(d0, d1): the three timeliness figures with their counts, office and per item.
-CREATE OR REPLACE TEMP MACRO kpi_timeliness(d0, d1) AS TABLE
-SELECT item_code,
-       completed_n, same_day_n, on_time_n,
-       kpi_ratio(same_day_n, completed_n) AS same_day_ratio,
-       kpi_ratio(on_time_n, completed_n)  AS on_time_ratio,
-       median_processing_hours
-FROM (
-    SELECT c.item_code,
-           count(*) AS completed_n,
-           count(*) FILTER (WHERE kpi_same_day(c.received_date, c.completed_date)) AS same_day_n,
-           count(*) FILTER (WHERE kpi_on_time(wr.wd_index, wc.wd_index, i.promised_days)) AS on_time_n,
-           median(kpi_processing_hours(c.received_at, c.completed_at)) AS median_processing_hours
-    FROM cases c
-    LEFT JOIN items i         ON i.item_code = c.item_code
-    LEFT JOIN calendar wr     ON wr.date = c.received_date
-    LEFT JOIN calendar wc     ON wc.date = c.completed_date
-    WHERE kpi_is_completed(c.status, c.completed_date, d0, d1)
-    GROUP BY GROUPING SETS ((), (c.item_code))
-);
+-- Counted in 80_report.sql, in the pass over the cases closed in P: of the cases completed in
+-- P (kpi_is_completed), the same-day and on-time shares (kpi_ratio: null without a completed
+-- case) and the median of kpi_processing_hours, for the office and per item.

@@ -26,13 +26,15 @@ CREATE OR REPLACE TEMP MACRO kpi_item_instant(instant_since, active_from, active
 -- name: Instant-item ratio
 -- zh: 即办事项数占有效事项数的比例（“即办率”，如8项中7项即办为87.5%）。
 -- en: instant_items / active_items ("即办率" as the article uses it: 7 of 8 = 0.875).
-CREATE OR REPLACE TEMP MACRO kpi_catalogue(d1) AS TABLE
-SELECT item_code, active_items, instant_items,
+-- kpi_catalogue(ends): the catalogue figures on each last day d1 of the LIST ends, for the
+-- office (item_code NULL) and per item (active_items/instant_items 1 or 0 for the item).
+CREATE OR REPLACE TEMP MACRO kpi_catalogue(ends) AS TABLE
+SELECT d1, item_code, active_items, instant_items,
        kpi_ratio(instant_items, active_items) AS instant_items_ratio
 FROM (
-    SELECT item_code,
-           count(*) FILTER (WHERE kpi_item_active(active_from, active_to, d1))                  AS active_items,
-           count(*) FILTER (WHERE kpi_item_instant(instant_since, active_from, active_to, d1))  AS instant_items
-    FROM items
-    GROUP BY GROUPING SETS ((), (item_code))
+    SELECT e.d1, i.item_code,
+           count(*) FILTER (WHERE kpi_item_active(i.active_from, i.active_to, e.d1))                   AS active_items,
+           count(*) FILTER (WHERE kpi_item_instant(i.instant_since, i.active_from, i.active_to, e.d1)) AS instant_items
+    FROM (SELECT DISTINCT unnest(ends) AS d1) e, items i
+    GROUP BY GROUPING SETS ((e.d1), (e.d1, i.item_code))
 );

@@ -35,20 +35,21 @@ CREATE OR REPLACE TEMP MACRO kpi_is_over_10y(backlog_since, completed_date) AS (
     completed_date >= (backlog_since + INTERVAL 10 YEAR)::DATE
 );
 
--- kpi_backlog(d1): the backlog figures for the office (scope 'total'), per item ('item') and
--- per year the problems arose ('since_year', backlog_by_since_year of the report).
-CREATE OR REPLACE TEMP MACRO kpi_backlog(d1) AS TABLE
-SELECT CASE g WHEN 3 THEN 'total' WHEN 1 THEN 'item' ELSE 'since_year' END AS scope,
+-- kpi_backlog(ends): the backlog figures at each last day d1 of the LIST ends, for the office
+-- (scope 'total'), per item ('item') and per year the problems arose ('since_year',
+-- backlog_by_since_year of the report): one pass over the backlog cases for every d1.
+CREATE OR REPLACE TEMP MACRO kpi_backlog(ends) AS TABLE
+SELECT d1, CASE g WHEN 3 THEN 'total' WHEN 1 THEN 'item' ELSE 'since_year' END AS scope,
        item_code, since_year, backlog_total, backlog_resolved,
        kpi_ratio(backlog_resolved, backlog_total) AS backlog_resolution_rate,
        backlog_resolved_over_10y
 FROM (
-    SELECT item_code, year(backlog_since) AS since_year, grouping(item_code, since_year) AS g,
+    SELECT e.d1, c.item_code, year(c.backlog_since) AS since_year, grouping(c.item_code, since_year) AS g,
            count(*) AS backlog_total,
-           count(*) FILTER (WHERE kpi_is_backlog_resolved(backlog, status, completed_date, d1)) AS backlog_resolved,
-           count(*) FILTER (WHERE kpi_is_backlog_resolved(backlog, status, completed_date, d1)
-                              AND kpi_is_over_10y(backlog_since, completed_date))             AS backlog_resolved_over_10y
-    FROM cases
-    WHERE kpi_is_backlog(backlog, received_date, d1)
-    GROUP BY GROUPING SETS ((), (item_code), (since_year))
+           count(*) FILTER (WHERE kpi_is_backlog_resolved(c.backlog, c.status, c.completed_date, e.d1)) AS backlog_resolved,
+           count(*) FILTER (WHERE kpi_is_backlog_resolved(c.backlog, c.status, c.completed_date, e.d1)
+                              AND kpi_is_over_10y(c.backlog_since, c.completed_date))                 AS backlog_resolved_over_10y
+    FROM cases c, (SELECT DISTINCT unnest(ends) AS d1) e
+    WHERE kpi_is_backlog(c.backlog, c.received_date, e.d1)
+    GROUP BY GROUPING SETS ((e.d1), (e.d1, c.item_code), (e.d1, since_year))
 );

@@ -18,17 +18,14 @@
 -- name: Received, same period last year
 -- zh: 上年同期（同类期间提前一年）受理的办件数。
 -- en: Cases received in the same period one year earlier.
-CREATE OR REPLACE TEMP MACRO kpi_received_growth(d0, d1, y0, y1, p0, p1) AS TABLE
-SELECT item_code, received, received_same_period_last_year, received_previous_period,
-       kpi_growth(received, received_same_period_last_year) AS received_yoy_growth,
-       kpi_growth(received, received_previous_period)       AS received_mom_growth
-FROM (
-    SELECT item_code,
-           count(*) FILTER (WHERE kpi_is_received(received_date, d0, d1)) AS received,
-           count(*) FILTER (WHERE kpi_is_received(received_date, y0, y1)) AS received_same_period_last_year,
-           CASE WHEN p0 IS NOT NULL
-                THEN count(*) FILTER (WHERE kpi_is_received(received_date, p0, p1)) END AS received_previous_period
-    FROM cases
-    WHERE received_date BETWEEN least(d0, y0, p0) AND d1
-    GROUP BY GROUPING SETS ((), (item_code))
+--
+-- Counted in 80_report.sql: the received counts of the base periods come from the same pass
+-- over the cases received as the period's own (kpi_is_received on each base's days), for the
+-- office and per item; growth is kpi_growth(received, base).
+
+-- kpi_base(base_d0, received): the received count of a base period beginning on base_d0 — 0 when
+-- no case was received in it, NULL when there is no such period (no preceding period for ytd:,
+-- so 环比 is null there).
+CREATE OR REPLACE TEMP MACRO kpi_base(base_d0, received) AS (
+    CASE WHEN base_d0 IS NOT NULL THEN coalesce(received, 0) END
 );
