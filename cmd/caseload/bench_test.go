@@ -58,11 +58,7 @@ func BenchmarkReportProcess(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	dir := os.Getenv("CASELOAD_BENCH_DIR")
-	if dir == "" {
-		dir = scratch(b, "data")
-	}
-	dir = filepath.Join(dir, fmt.Sprintf("report-%d", n))
+	dir := benchDir(b, n)
 	bin := buildCaseload(b)
 	project := benchProject(b, dir, n, python)
 	if out, err := exec.Command(bin, "--config", filepath.Join(project, "caseload.yaml"), "pull").CombinedOutput(); err != nil {
@@ -118,6 +114,169 @@ func BenchmarkReportProcess(b *testing.B) {
 	} else {
 		b.Logf("%d cases, report %s: caseload %.3f s (cpu %.3f s, %.0f MiB), median of %d runs", n, label, c.wall, c.cpu, c.rssMiB, len(ours))
 	}
+}
+
+// BenchmarkPullProcess measures `caseload pull` of the canonical cases into a fresh
+// warehouse (no warehouse file, no .caseload: removed before each run, outside the timing)
+// against DuckDB's own load of the same file (testdata/nativeload: read_csv into a table of
+// a new database file, CHECKPOINT), alternately as whole processes. Reported as medians:
+// wall, CPU and peak RSS of each, and caseload/native for the wall time and the peak RSS.
+//
+//	go test ./cmd/caseload -run '^$' -bench PullProcess -benchtime 5x -timeout 1h
+//
+// CASELOAD_BENCH_CASES, CASELOAD_BENCH_DIR and CASELOAD_BENCH_PYTHON as for
+// BenchmarkReportProcess; CASELOAD_BENCH_MEMORY sets memory_limit in the project's
+// caseload.yaml (e.g. 1GB; default: caseload's own default).
+func BenchmarkPullProcess(b *testing.B) {
+	n := benchEnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
+	python := benchEnv("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
+	if _, err := exec.LookPath(python); err != nil {
+		b.Skipf("needs %s (python3) to write the canonical cases: %v", python, err)
+	}
+	dir := benchDir(b, n)
+	bin := buildCaseload(b)
+	native := buildNative(b)
+	project := benchProject(b, dir, n, python)
+	nativeDB := filepath.Join(dir, "native.duckdb")
+	fresh := func() {
+		for _, p := range []string{"caseload.duckdb", "caseload.duckdb.wal", "caseload.duckdb.lock", ".caseload", "native.duckdb", "native.duckdb.wal"} {
+			if err := os.RemoveAll(filepath.Join(project, p)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	runCaseload := func() run { fresh(); return runProcess(b, project, bin, "--quiet", "pull") }
+	runNative := func() run {
+		fresh()
+		return runProcess(b, project, native, nativeDB, filepath.Join(project, "cases.csv"))
+	}
+	runCaseload() // untimed: the CSV comes into the page cache
+	var ours, theirs []run
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			ours = append(ours, runCaseload())
+			theirs = append(theirs, runNative())
+		} else {
+			theirs = append(theirs, runNative())
+			ours = append(ours, runCaseload())
+		}
+	}
+	b.StopTimer()
+	c, y := summarize(ours), summarize(theirs)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(c.wall, "caseload-s")
+	b.ReportMetric(c.rssMiB, "caseload-MiB")
+	b.ReportMetric(y.wall, "native-s")
+	b.ReportMetric(y.rssMiB, "native-MiB")
+	b.ReportMetric(c.wall/y.wall, "time-ratio")
+	b.ReportMetric(c.rssMiB/y.rssMiB, "memory-ratio")
+	b.Logf("%d cases, pull into a fresh warehouse: caseload %.2f s (cpu %.2f s, %.0f MiB), DuckDB read_csv + CHECKPOINT %.2f s (cpu %.2f s, %.0f MiB): %.2f× the time, %.2f× the memory (medians of %d alternate runs; time per pair %s)",
+		n, c.wall, c.cpu, c.rssMiB, y.wall, y.cpu, y.rssMiB, c.wall/y.wall, c.rssMiB/y.rssMiB, len(ours), pairRatios(theirs, ours))
+}
+
+// BenchmarkFirstRunProcess measures an office's first run: `caseload pull` into a fresh
+// warehouse followed by `caseload report --period 2022-10` (xlsx, html, json), against the
+// pandas peer, which reads the CSV every time (BenchmarkReportProcess). caseload's time is the
+// two processes' wall times added, its memory the larger peak RSS of the two. Reported as
+// medians, with caseload/peer for the time and the memory.
+//
+//	go test ./cmd/caseload -run '^$' -bench FirstRunProcess -benchtime 5x -timeout 1h
+func BenchmarkFirstRunProcess(b *testing.B) {
+	n := benchEnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
+	label := benchEnv("CASELOAD_BENCH_PERIOD", "2022-10")
+	python := benchEnv("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
+	peer, ok := benchPeer(b, python)
+	if !ok {
+		b.Skip("the first-run comparison needs the pandas peer")
+	}
+	holidays, err := filepath.Abs(filepath.Join("..", "..", "sql", "data", "cn-holidays.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := benchDir(b, n)
+	bin := buildCaseload(b)
+	project := benchProject(b, dir, n, python)
+	outCaseload, outPeer := filepath.Join(dir, "out-first"), filepath.Join(dir, "out-peer")
+	runCaseload := func() run {
+		for _, p := range []string{"caseload.duckdb", "caseload.duckdb.wal", "caseload.duckdb.lock", ".caseload"} {
+			if err := os.RemoveAll(filepath.Join(project, p)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		pull := runProcess(b, project, bin, "--quiet", "pull")
+		rep := runProcess(b, project, bin, "report", "--period", label, "--format", "xlsx,html,json", "--out", outCaseload)
+		return run{wall: pull.wall + rep.wall, cpu: pull.cpu + rep.cpu, maxRSS: max(pull.maxRSS, rep.maxRSS)}
+	}
+	runPeer := func() run {
+		return runProcess(b, project, python, peer, filepath.Join(project, "cases.csv"), filepath.Join(project, "items.csv"), holidays, label, outPeer)
+	}
+	runCaseload()
+	checkSameFigures(b, filepath.Join(outCaseload, "report-"+label+".json"), runPeer().stdout)
+	var ours, theirs []run
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			ours = append(ours, runCaseload())
+			theirs = append(theirs, runPeer())
+		} else {
+			theirs = append(theirs, runPeer())
+			ours = append(ours, runCaseload())
+		}
+	}
+	b.StopTimer()
+	c, p := summarize(ours), summarize(theirs)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(c.wall, "caseload-s")
+	b.ReportMetric(c.rssMiB, "caseload-MiB")
+	b.ReportMetric(p.wall, "peer-s")
+	b.ReportMetric(p.rssMiB, "peer-MiB")
+	b.ReportMetric(c.wall/p.wall, "time-ratio")
+	b.ReportMetric(c.rssMiB/p.rssMiB, "memory-ratio")
+	b.Logf("%d cases, first run (pull into a fresh warehouse + report %s): caseload %.2f s (cpu %.2f s, %.0f MiB), pandas peer %.2f s (cpu %.2f s, %.0f MiB): %.2f× the peer's time, %.2f× its memory (medians of %d alternate runs)",
+		n, label, c.wall, c.cpu, c.rssMiB, p.wall, p.cpu, p.rssMiB, c.wall/p.wall, c.rssMiB/p.rssMiB, len(ours))
+}
+
+// benchDir is the directory of the n-case project (CASELOAD_BENCH_DIR, or this run's scratch).
+func benchDir(b *testing.B, n int) string {
+	dir := os.Getenv("CASELOAD_BENCH_DIR")
+	if dir == "" {
+		dir = scratch(b, "data")
+	}
+	return filepath.Join(dir, fmt.Sprintf("cases-%d", n))
+}
+
+// benchPeer is the pandas peer's script, if python has pandas and openpyxl.
+func benchPeer(b *testing.B, python string) (string, bool) {
+	peer := benchEnv("CASELOAD_BENCH_PEER", filepath.Join("testdata", "peer", "pandas_peer.py"))
+	if peer == "off" {
+		return "", false
+	}
+	if _, err := exec.LookPath(python); err != nil {
+		return "", false
+	}
+	if out, err := exec.Command(python, "-c", "import pandas, openpyxl").CombinedOutput(); err != nil {
+		b.Logf("no pandas/openpyxl under %s (%v: %s)", python, err, strings.TrimSpace(string(out)))
+		return "", false
+	}
+	abs, err := filepath.Abs(peer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return abs, true
+}
+
+// buildNative builds the pull benchmark's yardstick, testdata/nativeload (once per run).
+func buildNative(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(scratch(b, "bin"), "nativeload")
+	if _, err := os.Stat(bin); err == nil {
+		return bin
+	}
+	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/nativeload").CombinedOutput(); err != nil {
+		b.Fatalf("go build nativeload: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // run is one finished process.
@@ -272,6 +431,9 @@ func benchProject(b *testing.B, dir string, n int, python string) string {
 	files := map[string]string{
 		"items.csv":     benchItems,
 		"caseload.yaml": "office: 基准侨办\ntimezone: Asia/Shanghai\nwarehouse: caseload.duckdb\nitems: items.csv\nsources:\n  - name: cases\n    path: cases.csv\n",
+	}
+	if m := os.Getenv("CASELOAD_BENCH_MEMORY"); m != "" {
+		files["caseload.yaml"] += "memory_limit: " + m + "\n"
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {

@@ -61,6 +61,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -184,13 +185,21 @@ func (w *Warehouse) setup(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	t0 := time.Now()
 	refreshed, err := w.refreshReference(ctx)
 	if err != nil {
 		return false, err
 	}
+	if refreshed {
+		w.log.Debug("reference data loaded", "seconds", time.Since(t0).Seconds())
+	}
+	t0 = time.Now()
 	kpi, err := w.refreshKPI(ctx)
 	if err != nil {
 		return false, fmt.Errorf("warehouse %s: %w", w.Path, err)
+	}
+	if kpi {
+		w.log.Debug("KPI macros installed", "seconds", time.Since(t0).Seconds())
 	}
 	return created || migrated || interrupted || refreshed || kpi, nil
 }
