@@ -266,6 +266,29 @@ func (w *Warehouse) Close() error {
 // Timezone is the office timezone every connection uses.
 func (w *Warehouse) Timezone() string { return w.opt.Timezone }
 
+// MemoryLimitBytes is the configured DuckDB memory_limit in bytes, 0 when none is set
+// (DuckDB's default) or it is not a plain size.
+func (w *Warehouse) MemoryLimitBytes() int64 { return sizeBytes(w.opt.MemoryLimit) }
+
+// sizeBytes reads a DuckDB size such as "4000000000B", "1GB" or "512 MiB"; 0 if it is none.
+func sizeBytes(s string) int64 {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	units := []struct {
+		suffix string
+		mult   float64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"TIB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+			if err != nil || v <= 0 {
+				return 0
+			}
+			return int64(v * u.mult)
+		}
+	}
+	return 0
+}
+
 // TempDir is this process's scratch directory (.caseload/tmp/PID-START): temporary files of
 // the writer (transcoded inputs, DuckDB spill files) go there and are removed by Close, or by
 // the next start if the process was killed.

@@ -185,3 +185,14 @@ func TestTimezoneChangeRecomputesLocalDates(t *testing.T) {
 		t.Errorf("received_date after switching to UTC: %s", got)
 	}
 }
+
+func TestSizeBytes(t *testing.T) {
+	for in, want := range map[string]int64{
+		"4000000000B": 4000000000, "1GB": 1e9, "512 MiB": 512 << 20, "1.5GiB": 3 << 29, "256mb": 256e6,
+		"": 0, "80%": 0, "GB": 0, "-1GB": 0, "x MB": 0,
+	} {
+		if got := sizeBytes(in); got != want {
+			t.Errorf("sizeBytes(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
