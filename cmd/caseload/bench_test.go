@@ -40,23 +40,14 @@ func BenchmarkReportProcess(b *testing.B) {
 	n := benchEnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
 	label := benchEnv("CASELOAD_BENCH_PERIOD", "2022-10")
 	python := benchEnv("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
-	peer := benchEnv("CASELOAD_BENCH_PEER", filepath.Join("testdata", "peer", "pandas_peer.py"))
 	if _, err := exec.LookPath(python); err != nil {
 		b.Skipf("needs %s (python3) to write the canonical cases: %v", python, err)
 	}
-	if peer != "off" {
-		if abs, err := filepath.Abs(peer); err == nil {
-			peer = abs
-		}
-		if out, err := exec.Command(python, "-c", "import pandas, openpyxl").CombinedOutput(); err != nil {
-			b.Logf("no pandas/openpyxl under %s (%v: %s): caseload alone, no ratio", python, err, strings.TrimSpace(string(out)))
-			peer = "off"
-		}
+	peer, withPeer := benchPeer(b, python)
+	if !withPeer {
+		b.Log("no pandas peer (CASELOAD_BENCH_PEER=off, or no pandas/openpyxl): caseload alone, no ratio")
 	}
-	holidays, err := filepath.Abs(filepath.Join("..", "..", "sql", "data", "cn-holidays.csv"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	holidays := benchHolidays(b)
 
 	dir := benchDir(b, n)
 	bin := buildCaseload(b)
@@ -75,28 +66,21 @@ func BenchmarkReportProcess(b *testing.B) {
 	}
 	// Once untimed: both tools' files come into the page cache, and the outputs agree.
 	runCaseload()
-	if peer != "off" {
+	if withPeer {
 		checkSameFigures(b, filepath.Join(outCaseload, "report-"+label+".json"), runPeer().stdout)
 	}
 
-	var ours, theirs, starts []run
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	var starts []run
+	withStart := func() run {
 		// what every command pays before its work: the process start (help opens no database)
 		starts = append(starts, runProcess(b, project, bin, "help"))
-		if peer == "off" {
-			ours = append(ours, runCaseload())
-			continue
-		}
-		if i%2 == 0 {
-			ours = append(ours, runCaseload())
-			theirs = append(theirs, runPeer())
-		} else {
-			theirs = append(theirs, runPeer())
-			ours = append(ours, runCaseload())
-		}
+		return runCaseload()
 	}
-	b.StopTimer()
+	var yardstick func() run
+	if withPeer {
+		yardstick = runPeer
+	}
+	ours, theirs := alternate(b, withStart, yardstick)
 	b.ReportMetric(0, "ns/op") // a pair of processes per op: the figures below say more
 	c := summarize(ours)
 	b.ReportMetric(summarize(starts).wall, "start-s")
@@ -151,26 +135,8 @@ func BenchmarkPullProcess(b *testing.B) {
 		return runProcess(b, project, native, nativeDB, filepath.Join(project, "cases.csv"))
 	}
 	runCaseload() // untimed: the CSV comes into the page cache
-	var ours, theirs []run
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if i%2 == 0 {
-			ours = append(ours, runCaseload())
-			theirs = append(theirs, runNative())
-		} else {
-			theirs = append(theirs, runNative())
-			ours = append(ours, runCaseload())
-		}
-	}
-	b.StopTimer()
-	c, y := summarize(ours), summarize(theirs)
-	b.ReportMetric(0, "ns/op")
-	b.ReportMetric(c.wall, "caseload-s")
-	b.ReportMetric(c.rssMiB, "caseload-MiB")
-	b.ReportMetric(y.wall, "native-s")
-	b.ReportMetric(y.rssMiB, "native-MiB")
-	b.ReportMetric(c.wall/y.wall, "time-ratio")
-	b.ReportMetric(c.rssMiB/y.rssMiB, "memory-ratio")
+	ours, theirs := alternate(b, runCaseload, runNative)
+	c, y := reportRatios(b, ours, theirs, "native")
 	b.Logf("%d cases, pull into a fresh warehouse: caseload %.2f s (cpu %.2f s, %.0f MiB), DuckDB read_csv + CHECKPOINT %.2f s (cpu %.2f s, %.0f MiB): %.2f× the time, %.2f× the memory (medians of %d alternate runs; time per pair %s)",
 		n, c.wall, c.cpu, c.rssMiB, y.wall, y.cpu, y.rssMiB, c.wall/y.wall, c.rssMiB/y.rssMiB, len(ours), pairRatios(theirs, ours))
 }
@@ -190,10 +156,7 @@ func BenchmarkFirstRunProcess(b *testing.B) {
 	if !ok {
 		b.Skip("the first-run comparison needs the pandas peer")
 	}
-	holidays, err := filepath.Abs(filepath.Join("..", "..", "sql", "data", "cn-holidays.csv"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	holidays := benchHolidays(b)
 	dir := benchDir(b, n)
 	bin := buildCaseload(b)
 	project := benchProject(b, dir, n, python)
@@ -213,28 +176,44 @@ func BenchmarkFirstRunProcess(b *testing.B) {
 	}
 	runCaseload()
 	checkSameFigures(b, filepath.Join(outCaseload, "report-"+label+".json"), runPeer().stdout)
-	var ours, theirs []run
+	ours, theirs := alternate(b, runCaseload, runPeer)
+	c, p := reportRatios(b, ours, theirs, "peer")
+	b.Logf("%d cases, first run (pull into a fresh warehouse + report %s): caseload %.2f s (cpu %.2f s, %.0f MiB), pandas peer %.2f s (cpu %.2f s, %.0f MiB): %.2f× the peer's time, %.2f× its memory (medians of %d alternate runs)",
+		n, label, c.wall, c.cpu, c.rssMiB, p.wall, p.cpu, p.rssMiB, c.wall/p.wall, c.rssMiB/p.rssMiB, len(ours))
+}
+
+// alternate runs caseload and its yardstick b.N times each, in turn, each pair starting with
+// the other than the pair before, under the benchmark's timer; caseload alone if yardstick is
+// nil.
+func alternate(b *testing.B, caseload, yardstick func() run) (ours, theirs []run) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if i%2 == 0 {
-			ours = append(ours, runCaseload())
-			theirs = append(theirs, runPeer())
+		if yardstick == nil {
+			ours = append(ours, caseload())
+		} else if i%2 == 0 {
+			ours = append(ours, caseload())
+			theirs = append(theirs, yardstick())
 		} else {
-			theirs = append(theirs, runPeer())
-			ours = append(ours, runCaseload())
+			theirs = append(theirs, yardstick())
+			ours = append(ours, caseload())
 		}
 	}
 	b.StopTimer()
-	c, p := summarize(ours), summarize(theirs)
-	b.ReportMetric(0, "ns/op")
+	return ours, theirs
+}
+
+// reportRatios reports the medians of both sides and caseload's time and memory as multiples
+// of the yardstick's (named name in the metrics).
+func reportRatios(b *testing.B, ours, theirs []run, name string) (c, y summary) {
+	c, y = summarize(ours), summarize(theirs)
+	b.ReportMetric(0, "ns/op") // a pair of processes per op: the figures below say more
 	b.ReportMetric(c.wall, "caseload-s")
 	b.ReportMetric(c.rssMiB, "caseload-MiB")
-	b.ReportMetric(p.wall, "peer-s")
-	b.ReportMetric(p.rssMiB, "peer-MiB")
-	b.ReportMetric(c.wall/p.wall, "time-ratio")
-	b.ReportMetric(c.rssMiB/p.rssMiB, "memory-ratio")
-	b.Logf("%d cases, first run (pull into a fresh warehouse + report %s): caseload %.2f s (cpu %.2f s, %.0f MiB), pandas peer %.2f s (cpu %.2f s, %.0f MiB): %.2f× the peer's time, %.2f× its memory (medians of %d alternate runs)",
-		n, label, c.wall, c.cpu, c.rssMiB, p.wall, p.cpu, p.rssMiB, c.wall/p.wall, c.rssMiB/p.rssMiB, len(ours))
+	b.ReportMetric(y.wall, name+"-s")
+	b.ReportMetric(y.rssMiB, name+"-MiB")
+	b.ReportMetric(c.wall/y.wall, "time-ratio")
+	b.ReportMetric(c.rssMiB/y.rssMiB, "memory-ratio")
+	return c, y
 }
 
 // benchDir is the directory of the n-case project (CASELOAD_BENCH_DIR, or this run's scratch).
@@ -244,6 +223,15 @@ func benchDir(b *testing.B, n int) string {
 		dir = scratch(b, "data")
 	}
 	return filepath.Join(dir, fmt.Sprintf("cases-%d", n))
+}
+
+// benchHolidays is the embedded holiday calendar's source file, which the peer reads.
+func benchHolidays(b *testing.B) string {
+	holidays, err := filepath.Abs(filepath.Join("..", "..", "sql", "data", "cn-holidays.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return holidays
 }
 
 // benchPeer is the pandas peer's script, if python has pandas and openpyxl.
