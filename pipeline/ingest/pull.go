@@ -4,8 +4,9 @@
 //
 //  1. stage and validate: each file is scanned (sha256, encoding, CSV record lines), skipped
 //     when its sha256 is already in the ledger, and validated and normalised by the embedded
-//     SQL (sql/ingest/validate.sql) into a temp table, one row per source row with its line
-//     and its reject reason, if any. A CSV file is validated straight from DuckDB's reader,
+//     SQL (sql/ingest/validate.sql) into a table of the pull's scratch database (a file in
+//     the process's scratch directory, not the warehouse), one row per source row with its
+//     line and its reject reason, if any. A CSV file is validated straight from DuckDB's reader,
 //     while the Go scan runs; each row's line comes from its position, so validation uses no
 //     join (lookups are ENUM casts, sql/ingest/lookups.sql). Other formats are staged as
 //     text with their lines first. A malformed file stops here with a *source.Error and
@@ -17,12 +18,15 @@
 // Staging happens outside the transaction because a DuckDB error inside a transaction
 // aborts it (a bad file must not abort the good ones), and because the merge reads a temp
 // table filled inside the transaction far more slowly than one filled before it.
+//
+// Files: pull.go (planning, the two phases), result.go (what a pull reports), stage.go,
+// csv.go, scan.go, decode.go, fields.go (phase 1), merge.go (phase 2's per-file merge and
+// the connection's scratch state), pii.go (personal data at staging).
 package ingest
 
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,7 +38,6 @@ import (
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/pii"
-	"github.com/caseload/caseload/pipeline/source"
 	"github.com/caseload/caseload/pipeline/warehouse"
 	sqlfiles "github.com/caseload/caseload/sql"
 )
@@ -63,132 +66,6 @@ type Options struct {
 	pii     *piiState // the personal-data policy and each file's plan
 	piiOff  bool      // benchmarks only: no personal-data rules
 }
-
-// ReasonCount is a reject reason and how many rows had it.
-type ReasonCount struct {
-	Reason string `json:"reason"`
-	Rows   int64  `json:"rows"`
-}
-
-// FileResult is what happened to one file.
-type FileResult struct {
-	Path                string        `json:"path"`
-	Source              string        `json:"source,omitempty"`
-	SHA256              string        `json:"sha256,omitempty"`
-	Format              string        `json:"format"`
-	Encoding            string        `json:"encoding,omitempty"`
-	Status              string        `json:"status"` // pulled | skipped | failed
-	Note                string        `json:"note,omitempty"`
-	Error               string        `json:"error,omitempty"`
-	FileID              int64         `json:"file_id,omitempty"`
-	RowsRead            int64         `json:"rows_read"`
-	Accepted            int64         `json:"accepted"`
-	Superseded          int64         `json:"superseded"`
-	Rejected            int64         `json:"rejected"`
-	Replaced            int64         `json:"replaced"` // earlier versions in the warehouse this file superseded
-	UnrecognisedCountry int64         `json:"unrecognised_country"`
-	Reasons             []ReasonCount `json:"reasons,omitempty"` // every reject reason, most frequent first
-	// PII: what the personal-data rules did to the file's columns (pii.go), also in ingest_files.pii.
-	PII *FilePII `json:"pii,omitempty"`
-	// FinalReplaced: cases whose final status (from an earlier file) this file replaced
-	// with a non-final one by pull order alone (sql/ingest/merge.sql), per earlier file.
-	FinalReplaced []FinalReplaced `json:"final_replaced,omitempty"`
-	Seconds       float64         `json:"seconds"`
-	err           error
-}
-
-// FinalReplaced counts the cases of one earlier file whose final status a later-pulled file
-// replaced with a non-final one; CaseID, From and To describe the first of them.
-type FinalReplaced struct {
-	File   string `json:"file"`
-	Cases  int64  `json:"cases"`
-	CaseID string `json:"case_id"`
-	From   string `json:"from"`
-	To     string `json:"to"`
-}
-
-// Err is the file's error (nil unless Status is failed).
-func (f *FileResult) Err() error { return f.err }
-
-// Result is the outcome of a pull.
-type Result struct {
-	PullID int64        `json:"pull_id"`
-	Files  []FileResult `json:"files"`
-	// Warehouse is the warehouse file the pull committed ("" when nothing was new): analysts
-	// and reports read it from then on.
-	Warehouse string `json:"warehouse,omitempty"`
-	// PII is the personal-data policy the pull ran with (nil when it stopped before).
-	PII *PIIPolicy `json:"pii,omitempty"`
-	// Warnings are what the office should act on although the pull went through: personal data
-	// kept in the clear, case ids that look like ID numbers, a changed personal-data key. Each
-	// is logged too.
-	Warnings []string `json:"warnings,omitempty"`
-}
-
-// Failed lists the files that could not be pulled.
-func (r *Result) Failed() []FileResult {
-	var out []FileResult
-	for _, f := range r.Files {
-		if f.Status == "failed" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// Totals sums the per-file counts.
-func (r *Result) Totals() (read, accepted, superseded, rejected int64) {
-	for _, f := range r.Files {
-		read += f.RowsRead
-		accepted += f.Accepted
-		superseded += f.Superseded
-		rejected += f.Rejected
-	}
-	return
-}
-
-// QualityError is a failed data-quality gate (SPEC §10, exit code 3): more rows rejected
-// than quality.max_reject_ratio allows. The pull itself is committed: rejects are data too.
-type QualityError struct {
-	Rejected, Read int64
-	MaxRatio       float64
-}
-
-func (e *QualityError) Error() string {
-	return fmt.Sprintf("data-quality gate: %d of %d rows rejected (%.1f%%), above quality.max_reject_ratio %.1f%%; see `caseload sql \"SELECT * FROM reject_reasons\"`",
-		e.Rejected, e.Read, 100*float64(e.Rejected)/float64(e.Read), 100*e.MaxRatio)
-}
-
-// CheckQuality returns a *QualityError when the share of rejected rows exceeds maxRatio.
-func (r *Result) CheckQuality(maxRatio float64) error {
-	read, _, _, rejected := r.Totals()
-	if read > 0 && float64(rejected)/float64(read) > maxRatio {
-		return &QualityError{Rejected: rejected, Read: read, MaxRatio: maxRatio}
-	}
-	return nil
-}
-
-// maskedError is an error whose message has personal data masked (pii.Mask: ID numbers,
-// mobile numbers, e-mail addresses, permits); errors.As and errors.Is see the error inside.
-type maskedError struct{ err error }
-
-func (e maskedError) Error() string { return pii.Mask(e.err.Error()) }
-func (e maskedError) Unwrap() error { return e.err }
-
-// FileError is a malformed or unreadable file.
-type FileError struct {
-	Path string
-	Err  error
-}
-
-func (e *FileError) Error() string {
-	var se *source.Error
-	if errors.As(e.Err, &se) {
-		return se.Error()
-	}
-	return e.Path + ": " + e.Err.Error()
-}
-func (e *FileError) Unwrap() error { return e.Err }
 
 type plannedFile struct {
 	path    string // absolute
@@ -566,205 +443,4 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 	}
 	commit = true
 	return res, len(staged) > 0 || itemsBefore != itemsAfter, nil
-}
-
-// itemsDigest is a digest of the item catalogue in the warehouse ("" when empty).
-func itemsDigest(ctx context.Context, q warehouse.Querier) (string, error) {
-	var d sql.NullString
-	err := q.QueryRowContext(ctx, "SELECT md5(string_agg(to_json(items)::VARCHAR, '\n' ORDER BY item_code)) FROM items").Scan(&d)
-	return d.String, err
-}
-
-// mergeFile validates and merges one staged file inside the pull transaction.
-func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pullTime time.Time, policy *PIIPolicy, log *slog.Logger) error {
-	t0 := time.Now()
-	var fileID int64
-	if err := tx.QueryRowContext(ctx, "SELECT nextval('file_id_seq')").Scan(&fileID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(
-		"CREATE OR REPLACE TEMP VIEW stg AS SELECT * FROM stg_v_%d; SET VARIABLE file_id = %d::BIGINT; SET VARIABLE source_file = %s",
-		sf.k, fileID, sqlString(sf.plan.display))); err != nil {
-		return err
-	}
-	r := sf.res
-	last, err := execScript(ctx, tx, "ingest/merge.sql", log)
-	if err != nil {
-		return fmt.Errorf("merge: %w", err)
-	}
-	var finalReplaced sql.NullString
-	if err := tx.QueryRowContext(ctx, last).Scan(
-		&r.RowsRead, &r.Accepted, &r.Superseded, &r.Rejected, &r.Replaced, &r.UnrecognisedCountry, &finalReplaced); err != nil {
-		return fmt.Errorf("merge: %w", err)
-	}
-	if finalReplaced.Valid {
-		if err := json.Unmarshal([]byte(finalReplaced.String), &r.FinalReplaced); err != nil {
-			return fmt.Errorf("merge: final_replaced: %w", err)
-		}
-	}
-	if r.RowsRead != r.Accepted+r.Superseded+r.Rejected {
-		return fmt.Errorf("merge: rows do not add up: read %d ≠ accepted %d + superseded %d + rejected %d", r.RowsRead, r.Accepted, r.Superseded, r.Rejected)
-	}
-	var enc any
-	if r.Encoding != "" {
-		enc = r.Encoding
-	}
-	var src any
-	if r.Source != "" {
-		src = r.Source
-	}
-	var piiJSON any
-	if r.PII != nil {
-		b, err := json.Marshal(struct {
-			*PIIPolicy
-			*FilePII
-		}{policy, r.PII})
-		if err != nil {
-			return fmt.Errorf("ledger: %w", err)
-		}
-		piiJSON = string(b)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_files (file_id, pull_id, source, path, sha256, size_bytes, format, encoding,
-		pulled_at, rows_read, accepted, superseded, rejected, unrecognised_country, pii)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?, ?, ?, ?, ?, ?::JSON)`,
-		fileID, pullID, src, sf.plan.display, sf.scan.SHA256, sf.scan.Size, r.Format, enc, pullTime,
-		r.RowsRead, r.Accepted, r.Superseded, r.Rejected, r.UnrecognisedCountry, piiJSON); err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT reason, count(*) FROM rejects WHERE file_id = ? GROUP BY reason ORDER BY count(*) DESC, reason", fileID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var rc ReasonCount
-		if err := rows.Scan(&rc.Reason, &rc.Rows); err != nil {
-			rows.Close()
-			return err
-		}
-		r.Reasons = append(r.Reasons, rc)
-	}
-	rows.Close()
-	log.Debug("merged", "file", sf.plan.display, "seconds", time.Since(t0).Seconds())
-	r.FileID = fileID
-	r.Status = "pulled"
-	r.Seconds = time.Since(sf.started).Seconds()
-	return nil
-}
-
-// mergeMemory is DuckDB's memory limit during a pull's merge (capMemory).
-const mergeMemory = 256 << 20
-
-// capMemory lowers DuckDB's memory_limit to max bytes unless the configured limit (0: DuckDB's
-// default) is already lower, and returns what sets it back.
-func capMemory(ctx context.Context, conn *sql.Conn, configured, max int64) (func(), error) {
-	if configured > 0 && configured <= max {
-		return func() {}, nil
-	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%dB'", max)); err != nil {
-		return nil, err
-	}
-	return func() {
-		q := "RESET memory_limit"
-		if configured > 0 {
-			q = fmt.Sprintf("SET memory_limit = '%dB'", configured)
-		}
-		_, _ = conn.ExecContext(context.Background(), q)
-	}, nil
-}
-
-// stageDB is the name of the scratch database validated rows wait in (sql/ingest/validate.sql).
-const stageDB = "caseload_stage"
-
-// removeStage removes the scratch database's files.
-func removeStage(path string) {
-	os.Remove(path)
-	os.Remove(path + ".wal")
-}
-
-// dropTemp drops every temp object a pull of n files creates, and its variables.
-func dropTemp(conn *sql.Conn, n int) {
-	for k := 0; k < n; k++ {
-		dropStaged(conn, k)
-	}
-	for _, q := range []string{"DROP VIEW IF EXISTS stg_fields", "DROP VIEW IF EXISTS stg",
-		"DROP TABLE IF EXISTS " + stageDB + ".stg", "DROP TABLE IF EXISTS contest", "DROP TABLE IF EXISTS pull_items",
-		"RESET SESSION preserve_insertion_order", "RESET VARIABLE tz_fixed_from", "RESET VARIABLE tz_fixed_to", "RESET VARIABLE tz_fixed_offset_us", "RESET VARIABLE tz_fixed_from_local", "RESET VARIABLE tz_fixed_to_local", "RESET VARIABLE file_id", "RESET VARIABLE source_file", "RESET VARIABLE pull_id", "RESET VARIABLE pull_time"} {
-		_, _ = conn.ExecContext(context.Background(), q)
-	}
-}
-
-// setFixedOffset sets the variables tz_fixed_* that cl_local_date and cl_instant
-// (sql/ingest/functions.sql) use to skip ICU: the span around now (from 1970
-// on) in which the office timezone's UTC offset does not change, as Go's zone database has
-// it. ICU (DuckDB's own zone data) must agree at both ends and now; if it does not, the span
-// is left empty and every date goes through ICU.
-func setFixedOffset(ctx context.Context, conn *sql.Conn, tz string, now time.Time) error {
-	from, to, off := time.Unix(0, 0), time.Unix(0, 0), 0
-	if loc, err := time.LoadLocation(tz); err == nil {
-		local := now.In(loc)
-		_, off = local.Zone()
-		start, end := local.ZoneBounds()
-		from, to = start, end
-		if epoch := time.Unix(0, 0); from.Before(epoch) {
-			from = epoch // before 1970 the epoch arithmetic would need floor division
-		}
-		if to.IsZero() {
-			to = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) // no later change is known
-		}
-	}
-	offUS := int64(off) * 1_000_000
-	var agree bool
-	err := conn.QueryRowContext(ctx, `SELECT bool_and(epoch_us(t::TIMESTAMP) - epoch_us(t) = ?)
-		FROM (SELECT unnest([?::TIMESTAMPTZ, ?::TIMESTAMPTZ - INTERVAL 1 MICROSECOND, ?::TIMESTAMPTZ]) AS t)`,
-		offUS, from, to, now).Scan(&agree)
-	if err != nil {
-		return fmt.Errorf("office timezone: %w", err)
-	}
-	if !agree {
-		to = from
-	}
-	// The same span as wall-clock times, a day in from each end: a wall time near a change
-	// of offset can be ambiguous (it occurs twice) or missing, and ICU decides those.
-	wall := func(t time.Time) string {
-		return t.UTC().Add(time.Duration(off) * time.Second).Format("2006-01-02 15:04:05.999999")
-	}
-	fromLocal, toLocal := wall(from.Add(24*time.Hour)), wall(to.Add(-24*time.Hour))
-	if !to.After(from.Add(48 * time.Hour)) {
-		toLocal = fromLocal
-	}
-	for _, v := range []struct {
-		q   string
-		arg any
-	}{{"SET VARIABLE tz_fixed_from = ?::TIMESTAMPTZ", from}, {"SET VARIABLE tz_fixed_to = ?::TIMESTAMPTZ", to}, {"SET VARIABLE tz_fixed_offset_us = ?::BIGINT", offUS},
-		{"SET VARIABLE tz_fixed_from_local = ?::TIMESTAMP", fromLocal}, {"SET VARIABLE tz_fixed_to_local = ?::TIMESTAMP", toLocal}} {
-		if _, err := conn.ExecContext(ctx, v.q, v.arg); err != nil {
-			return fmt.Errorf("office timezone: %w", err)
-		}
-	}
-	return nil
-}
-
-// stageItems puts the item codes this pull loads into the temp table pull_items, which
-// validation reads (it runs before the transaction that reloads items).
-func stageItems(ctx context.Context, conn *sql.Conn, items []warehouse.Item) error {
-	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE pull_items (item_code VARCHAR PRIMARY KEY)"); err != nil {
-		return err
-	}
-	for _, it := range items {
-		if _, err := conn.ExecContext(ctx, "INSERT INTO pull_items VALUES (?)", it.Code); err != nil {
-			return fmt.Errorf("items %s: %w", it.Code, err)
-		}
-	}
-	return nil
-}
-
-// dropStaged drops the temp objects staging file k created.
-func dropStaged(conn *sql.Conn, k int) {
-	ctx := context.Background()
-	for _, q := range []string{
-		"DROP VIEW IF EXISTS stg_v_%d", "DROP VIEW IF EXISTS stg_fields_%d", "DROP TABLE IF EXISTS stg_raw_%d",
-		"DROP TABLE IF EXISTS " + stageDB + ".stg_%d", "DROP TABLE IF EXISTS stg_linemap_%d",
-	} {
-		_, _ = conn.ExecContext(ctx, fmt.Sprintf(q, k))
-	}
 }
