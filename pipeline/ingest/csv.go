@@ -215,7 +215,7 @@ func speculateCSV(ctx context.Context, conn *sql.Conn, path string, head []byte,
 // use checks the speculative load against the scan: the header must be the record it was
 // taken for and every record must have the header's number of fields.
 func (s *specCSV) use(ctx context.Context, conn *sql.Conn, scan *scanResult, k int) (bool, error) {
-	if s.hrec >= len(scan.RecordLines) || scan.RecordLines[s.hrec] != s.headerLine {
+	if s.hrec >= scan.RecordLines.Len() || scan.RecordLines.At(s.hrec) != s.headerLine {
 		return false, nil
 	}
 	for n, last := range scan.FieldCounts {
@@ -223,18 +223,18 @@ func (s *specCSV) use(ctx context.Context, conn *sql.Conn, scan *scanResult, k i
 			return false, nil
 		}
 	}
-	return mapCSVLines(ctx, conn, s.headerLine, scan.RecordLines[s.hrec+1:], k)
+	return mapCSVLines(ctx, conn, &scan.RecordLines, s.hrec, k)
 }
 
 // stageCSVNative validates a UTF-8 CSV straight from DuckDB's reader into stg_k and gives
 // each row its line (stg_v_k). It reports ok=false (and no error) when DuckDB refuses the
 // file or its rows do not line up with the scanned records; the caller then falls back to
 // the Go reader.
-func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte, headerLine int32, m *Mapping, dataLines []int32, k int, log *slog.Logger, ps *piiState) (bool, error) {
-	if ok, err := loadCSVNative(ctx, conn, path, delim, headerLine, m, k, log, ps); !ok || err != nil {
+func stageCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte, lines *recordLines, hrec int, m *Mapping, k int, log *slog.Logger, ps *piiState) (bool, error) {
+	if ok, err := loadCSVNative(ctx, conn, path, delim, lines.At(hrec), m, k, log, ps); !ok || err != nil {
 		return ok, err
 	}
-	return mapCSVLines(ctx, conn, headerLine, dataLines, k)
+	return mapCSVLines(ctx, conn, lines, hrec, k)
 }
 
 // loadCSVNative validates the records after a UTF-8 CSV's header line into stg_k, in file
@@ -266,33 +266,27 @@ func loadCSVNative(ctx context.Context, conn *sql.Conn, path string, delim byte,
 	return true, nil
 }
 
-// mapCSVLines checks that stg_k has one row per scanned record and creates stg_v_k with each
-// row's source line: the rows are in file order, so row i is record i.
-func mapCSVLines(ctx context.Context, conn *sql.Conn, headerLine int32, dataLines []int32, k int) (bool, error) {
+// mapCSVLines checks that stg_k has one row per scanned record after the header (record hrec)
+// and creates stg_v_k with each row's source line: the rows are in file order, so row i is
+// record hrec+1+i.
+func mapCSVLines(ctx context.Context, conn *sql.Conn, lines *recordLines, hrec int, k int) (bool, error) {
 	var n int
 	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s.stg_%d", stageDB, k)).Scan(&n); err != nil {
 		return false, err
 	}
-	if n != len(dataLines) {
+	if n != lines.Len()-hrec-1 {
 		return false, nil
 	}
-	identity := true
-	for i, l := range dataLines {
-		if l != headerLine+1+int32(i) {
-			identity = false
-			break
-		}
-	}
-	if identity {
-		_, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT * REPLACE (rowid + %d AS line) FROM %s.stg_%d`, k, headerLine+1, stageDB, k))
+	if lines.consecutiveFrom(hrec) {
+		_, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW stg_v_%d AS SELECT * REPLACE (rowid + %d AS line) FROM %s.stg_%d`, k, lines.At(hrec)+1, stageDB, k))
 		return err == nil, err
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE stg_linemap_%d (rec BIGINT, line BIGINT)`, k)); err != nil {
 		return false, err
 	}
 	err := withAppender(ctx, conn, fmt.Sprintf("stg_linemap_%d", k), func(app appender) error {
-		for i, l := range dataLines {
-			if err := app.AppendRow(int64(i), int64(l)); err != nil {
+		for i := range n {
+			if err := app.AppendRow(int64(i), int64(lines.At(hrec+1+i))); err != nil {
 				return err
 			}
 		}

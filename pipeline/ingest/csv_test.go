@@ -53,9 +53,9 @@ func byteLoopScan(data []byte, delim byte) *scanResult {
 
 func sameRecords(t *testing.T, what string, data []byte, got, want *scanResult) {
 	t.Helper()
-	if fmt.Sprint(got.RecordLines) != fmt.Sprint(want.RecordLines) || fmt.Sprint(got.FieldCounts) != fmt.Sprint(want.FieldCounts) || got.BadQuoting != want.BadQuoting || got.CROnly() != want.CROnly() {
+	if fmt.Sprint(got.RecordLines.All()) != fmt.Sprint(want.RecordLines.All()) || fmt.Sprint(got.FieldCounts) != fmt.Sprint(want.FieldCounts) || got.BadQuoting != want.BadQuoting || got.CROnly() != want.CROnly() {
 		t.Fatalf("%s, input %q:\n got lines %v counts %v bad %v cr-only %v\nwant lines %v counts %v bad %v cr-only %v", what, data,
-			got.RecordLines, got.FieldCounts, got.BadQuoting, got.CROnly(), want.RecordLines, want.FieldCounts, want.BadQuoting, want.CROnly())
+			got.RecordLines.All(), got.FieldCounts, got.BadQuoting, got.CROnly(), want.RecordLines.All(), want.FieldCounts, want.BadQuoting, want.CROnly())
 	}
 }
 
@@ -107,4 +107,32 @@ func FuzzScan(f *testing.F) {
 		}
 		sameRecords(t, fmt.Sprintf("chunk %d, delimiter %q", int(size)%64+1, delim), data, got, want)
 	})
+}
+
+// TestRecordLines: the compact list of record lines answers as the plain slice would, for
+// consecutive lines, a gap at the start, in the middle and at the end.
+func TestRecordLines(t *testing.T) {
+	for _, want := range [][]int32{
+		nil, {1}, {5}, {1, 2, 3, 4}, {2, 3, 4}, {1, 3, 4, 5}, {1, 2, 3, 7}, {1, 2, 4, 5, 9, 10, 11},
+	} {
+		var r recordLines
+		for _, l := range want {
+			r.add(l)
+		}
+		if r.Len() != len(want) || fmt.Sprint(r.All()) != fmt.Sprint(append([]int32{}, want...)) {
+			t.Errorf("%v: Len %d, All %v", want, r.Len(), r.All())
+		}
+		for i := range want {
+			if r.At(i) != want[i] {
+				t.Errorf("%v: At(%d) = %d", want, i, r.At(i))
+			}
+			consecutive := true
+			for j := i + 1; j < len(want); j++ {
+				consecutive = consecutive && want[j] == want[j-1]+1
+			}
+			if got := r.consecutiveFrom(i); got != consecutive {
+				t.Errorf("%v: consecutiveFrom(%d) = %v, want %v", want, i, got, consecutive)
+			}
+		}
+	}
 }

@@ -21,7 +21,7 @@ type scanResult struct {
 	// skipped. Only filled when scanning a CSV. Quote-aware: a newline inside a quoted field
 	// does not start a record. Valid for UTF-8 and GB18030 alike (neither uses the bytes
 	// '"', '\r' or '\n' inside a multi-byte character).
-	RecordLines []int32
+	RecordLines recordLines
 	// BadQuoting: a '"' inside an unquoted field, text after a closing quote, or a quoted
 	// field never closed. Such a file is refused with encoding/csv's exact line and column.
 	BadQuoting bool
@@ -135,7 +135,7 @@ func newRecordScanner(res *scanResult, delim byte) *recordScanner {
 }
 
 func (s *recordScanner) endRecord() {
-	s.res.FieldCounts[s.fields] = len(s.res.RecordLines) - 1
+	s.res.FieldCounts[s.fields] = s.res.RecordLines.Len() - 1
 }
 
 // feedChunk scans one chunk. Whole lines without a '"' (most files have none at all) take a
@@ -168,7 +168,7 @@ func (s *recordScanner) feedLines(b []byte) {
 		i := bytes.IndexByte(b, '\n')
 		ln := b[:i]
 		if len(ln) > 0 && (ln[0] != '\r' || len(bytes.TrimLeft(ln, "\r")) > 0) {
-			s.res.RecordLines = append(s.res.RecordLines, s.line)
+			s.res.RecordLines.add(s.line)
 			s.fields = 1 + bytes.Count(ln, s.sep)
 			s.endRecord()
 		}
@@ -200,7 +200,7 @@ func (s *recordScanner) feed(chunk []byte) {
 				continue
 			}
 			if s.state == stRecordStart {
-				res.RecordLines = append(res.RecordLines, s.line)
+				res.RecordLines.add(s.line)
 				s.fields = 1
 			}
 			switch b {
@@ -268,4 +268,66 @@ func validUTF8Prefix(b []byte, final bool) (ok bool, tail []byte, at int) {
 		i += size
 	}
 	return true, nil, -1
+}
+
+// recordLines is the list of the lines CSV records start on. While they are consecutive (a
+// file without blank lines or quoted line breaks: the common case) it is kept as the first
+// line and a count; from the first gap on, as a slice. At 10,000,000 rows the slice and its
+// growth held about 80 MB of a pull's peak memory.
+type recordLines struct {
+	n     int
+	first int32
+	lines []int32 // nil while the lines are consecutive
+}
+
+func (r *recordLines) add(line int32) {
+	if r.lines == nil {
+		switch {
+		case r.n == 0:
+			r.first, r.n = line, 1
+			return
+		case line == r.first+int32(r.n):
+			r.n++
+			return
+		}
+		r.lines = make([]int32, r.n, r.n+r.n/4+1024)
+		for i := range r.lines {
+			r.lines[i] = r.first + int32(i)
+		}
+	}
+	r.lines = append(r.lines, line)
+	r.n++
+}
+
+// Len is the number of records.
+func (r *recordLines) Len() int { return r.n }
+
+// At is the line record i starts on.
+func (r *recordLines) At(i int) int32 {
+	if r.lines == nil {
+		return r.first + int32(i)
+	}
+	return r.lines[i]
+}
+
+// consecutiveFrom reports whether records i, i+1, … start on consecutive lines.
+func (r *recordLines) consecutiveFrom(i int) bool {
+	if r.lines == nil {
+		return true
+	}
+	for j := i + 1; j < r.n; j++ {
+		if r.lines[j] != r.lines[j-1]+1 {
+			return false
+		}
+	}
+	return true
+}
+
+// All is every record's line.
+func (r *recordLines) All() []int32 {
+	out := make([]int32, r.n)
+	for i := range out {
+		out[i] = r.At(i)
+	}
+	return out
 }

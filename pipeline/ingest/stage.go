@@ -483,11 +483,10 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, cf csvF
 	if header == nil {
 		return &source.Error{Path: p.path, Msg: "the file is empty; expected a header row and case rows"}
 	}
-	if hrec >= len(scan.RecordLines) {
+	if hrec >= scan.RecordLines.Len() {
 		return &source.Error{Path: p.path, Msg: "cannot find the header row"}
 	}
-	headerLine := scan.RecordLines[hrec]
-	dataLines := scan.RecordLines[hrec+1:]
+	headerLine := scan.RecordLines.At(hrec)
 	uniform := true
 	for n, last := range scan.FieldCounts {
 		if n != len(header) && last > hrec {
@@ -497,7 +496,7 @@ func stageCSV(ctx context.Context, conn *sql.Conn, p plannedFile, k int, cf csvF
 	// A header that does not map is reported after the file's own faults (below).
 	triedNative := spec != nil && spec.refused && spec.headerLine == headerLine
 	if m, merr := MapHeader(header, extra); merr == nil && !scan.BadQuoting && uniform && !triedNative {
-		ok, err := stageCSVNative(ctx, conn, path, delim, headerLine, m, dataLines, k, opt.Logger, opt.pii)
+		ok, err := stageCSVNative(ctx, conn, path, delim, &scan.RecordLines, hrec, m, k, opt.Logger, opt.pii)
 		if err != nil {
 			return err
 		}
