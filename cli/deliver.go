@@ -190,7 +190,7 @@ func (e *env) deliverSend(ctx context.Context, cfg *config.Config, msg deliver.M
 			tries += "s"
 		}
 		if r.Status == deliver.StatusSucceeded {
-			fmt.Fprintf(&b, "  %s  %-8s sent (%s, %s) to %s\n", name, r.Kind, tries, humanBytes(r.Bytes), textwidth.Safe(r.Target))
+			fmt.Fprintf(&b, "  %s  %-8s sent (%s, %s) to %s\n", name, r.Kind, tries, deliver.FormatSize(r.Bytes), textwidth.Safe(r.Target))
 		} else {
 			failed++
 			fmt.Fprintf(&b, "  %s  %-8s FAILED (%s): %s\n", name, r.Kind, tries, textwidth.Safe(r.Error))
@@ -229,14 +229,4 @@ func (e *env) recordDeliveries(ctx context.Context, cfg *config.Config, results 
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d B", n)
-	case n < 1024*1024:
-		return fmt.Sprintf("%.1f KB", float64(n)/1024)
-	}
-	return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
 }

@@ -272,8 +272,8 @@ func lookupEnv(env func(string) (string, bool), name, key string) (string, error
 	return strings.TrimSpace(v), nil
 }
 
-// fmtSize is a human size: 850 B, 85.2 KB, 1.2 MB.
-func fmtSize(n int64) string {
+// FormatSize is a human size: 850 B, 85.2 KB, 1.2 MB (messages, and the deliver command).
+func FormatSize(n int64) string {
 	switch {
 	case n < 1024:
 		return fmt.Sprintf("%d B", n)

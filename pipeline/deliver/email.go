@@ -119,7 +119,7 @@ func (k *emailKind) prepare(ctx context.Context, msg Message, env func(string) (
 			fl := fileLine{Name: AttachmentName(e.AttachName, msg, format), Path: f.Path, Format: format, Size: f.Size}
 			if f.Size > e.MaxAttachmentBytes {
 				r.LeftOut = append(r.LeftOut, fl)
-				j.note = append(j.note, fmt.Sprintf("attachment %s (%s) is over max_attachment_mb (%s): left out, the body says so", filepath.Base(f.Path), fmtSize(f.Size), fmtSize(e.MaxAttachmentBytes)))
+				j.note = append(j.note, fmt.Sprintf("attachment %s (%s) is over max_attachment_mb (%s): left out, the body says so", filepath.Base(f.Path), FormatSize(f.Size), FormatSize(e.MaxAttachmentBytes)))
 				continue
 			}
 			data, err := os.ReadFile(f.Path)

@@ -218,7 +218,7 @@ func (k *wecomKind) prepare(ctx context.Context, msg Message, env func(string) (
 			fl := fileLine{Name: AttachmentName("", msg, format), Path: f.Path, Format: format, Size: f.Size}
 			if f.Size > k.d.Robot.MaxAttachmentBytes {
 				r.LeftOut = append(r.LeftOut, fl)
-				j.note = append(j.note, fmt.Sprintf("file %s (%s) is over max_attachment_mb (%s): not uploaded, the message says so", filepath.Base(f.Path), fmtSize(f.Size), fmtSize(k.d.Robot.MaxAttachmentBytes)))
+				j.note = append(j.note, fmt.Sprintf("file %s (%s) is over max_attachment_mb (%s): not uploaded, the message says so", filepath.Base(f.Path), FormatSize(f.Size), FormatSize(k.d.Robot.MaxAttachmentBytes)))
 				continue
 			}
 			data, err := os.ReadFile(f.Path)

@@ -174,19 +174,19 @@ func (r rendered) fileDesc(f fileLine) string {
 		kind = formatName[f.Format][1]
 	}
 	if kind == "" {
-		return fmt.Sprintf("%s (%s)", f.Name, fmtSize(f.Size))
+		return fmt.Sprintf("%s (%s)", f.Name, FormatSize(f.Size))
 	}
 	if r.en {
-		return fmt.Sprintf("%s (%s, %s)", f.Name, kind, fmtSize(f.Size))
+		return fmt.Sprintf("%s (%s, %s)", f.Name, kind, FormatSize(f.Size))
 	}
-	return fmt.Sprintf("%s（%s，%s）", f.Name, kind, fmtSize(f.Size))
+	return fmt.Sprintf("%s（%s，%s）", f.Name, kind, FormatSize(f.Size))
 }
 
 func (r rendered) leftOutDesc(f fileLine) string {
 	if r.en {
-		return fmt.Sprintf("%s (%s) is larger than the %s limit and was not sent; it is at %s", f.Name, fmtSize(f.Size), fmtSize(r.Limit), f.Path)
+		return fmt.Sprintf("%s (%s) is larger than the %s limit and was not sent; it is at %s", f.Name, FormatSize(f.Size), FormatSize(r.Limit), f.Path)
 	}
-	return fmt.Sprintf("%s（%s）超过 %s 的上限，未随本消息发送，文件位于 %s", f.Name, fmtSize(f.Size), fmtSize(r.Limit), f.Path)
+	return fmt.Sprintf("%s（%s）超过 %s 的上限，未随本消息发送，文件位于 %s", f.Name, FormatSize(f.Size), FormatSize(r.Limit), f.Path)
 }
 
 // plain is the text/plain body of an email.
@@ -245,7 +245,7 @@ func (r rendered) markdown(limit int) string {
 	if len(r.Files) > 0 {
 		b.WriteString("\n" + pick("**Files** (on the caseload machine):\n", "**文件**（caseload 所在主机）：\n", r.en))
 		for _, f := range r.Files {
-			b.WriteString("- " + f.Path + pick(" (", "（", r.en) + fmtSize(f.Size) + pick(")", "）", r.en) + "\n")
+			b.WriteString("- " + f.Path + pick(" (", "（", r.en) + FormatSize(f.Size) + pick(")", "）", r.en) + "\n")
 		}
 	}
 	for _, f := range r.LeftOut {

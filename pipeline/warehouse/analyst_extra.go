@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"path/filepath"
-	"strconv"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -25,16 +23,7 @@ func OpenExportSandbox(ctx context.Context, src string, opt Options, dir string)
 	if err != nil {
 		return nil, nil, err
 	}
-	q := url.Values{}
-	q.Set("autoinstall_known_extensions", "false")
-	q.Set("autoload_known_extensions", "false")
-	if opt.MemoryLimit != "" {
-		q.Set("memory_limit", opt.MemoryLimit)
-	}
-	if opt.Threads > 0 {
-		q.Set("threads", strconv.Itoa(opt.Threads))
-	}
-	c, err := duckdb.NewConnector("?"+q.Encode(), nil)
+	c, err := duckdb.NewConnector(dsn("", opt, dbSettings{}), nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("export sandbox: %w", err)
 	}
