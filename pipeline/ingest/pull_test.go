@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -366,5 +368,51 @@ func TestRawRowKeys(t *testing.T) {
 	}
 	if got := p.one(`SELECT extra::VARCHAR FROM cases WHERE case_id = 'K1'`); got != `{"Note":"a","NOTE (2)":"b","column_7":"c","Note (2) (2)":"d"}` {
 		t.Errorf("extra = %s", got)
+	}
+}
+
+// TestCapMemory: the merge's memory cap lowers DuckDB's limit only when the configured one is
+// higher (or unset), and what it returns sets the configured limit back (DuckDB's default
+// when none is configured).
+func TestCapMemory(t *testing.T) {
+	ctx := context.Background()
+	setting := func(conn *sql.Conn) string {
+		var v string
+		if err := conn.QueryRowContext(ctx, "SELECT current_setting('memory_limit')").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range []struct {
+		dsn        string
+		configured int64
+		during     string
+	}{
+		{"?memory_limit=1000000000B", 1_000_000_000, "256.0 MiB"},
+		{"?memory_limit=100000000B", 100_000_000, "95.3 MiB"},
+		{"", 0, "256.0 MiB"},
+	} {
+		db, err := sql.Open("duckdb", c.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := setting(conn)
+		restore, err := capMemory(ctx, conn, c.configured, mergeMemory)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := setting(conn); got != c.during {
+			t.Errorf("%q: during the merge %s, want %s", c.dsn, got, c.during)
+		}
+		restore()
+		if got := setting(conn); got != before {
+			t.Errorf("%q: after the merge %s, want %s as before", c.dsn, got, before)
+		}
+		conn.Close()
+		db.Close()
 	}
 }
