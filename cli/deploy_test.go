@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caseload/caseload/internal/testtool"
+
 	"github.com/caseload/caseload/pipeline/jobs"
 )
 
@@ -70,10 +72,7 @@ func TestSystemdUnit(t *testing.T) {
 	if out, err := exec.Command(bin, append(args, "--list")...).CombinedOutput(); err != nil || !strings.Contains(string(out), "next runs") {
 		t.Errorf("%v --list: %v\n%s", args, err, out)
 	}
-	sa, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Skip("systemd-analyze not found (Debian package systemd): the unit was not verified")
-	}
+	sa := testtool.Path(t, "systemd-analyze", "systemd")
 	tmp := t.TempDir()
 	text, _ := os.ReadFile(unit)
 	os.WriteFile(filepath.Join(tmp, "caseload.service"), []byte(strings.ReplaceAll(string(text), exec0[0], bin)), 0o644)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/caseload/caseload/internal/testtool"
 )
 
 // tmuxSession drives a program in a pseudo-terminal (a detached tmux session).
@@ -66,9 +68,7 @@ func (s *tmuxSession) waitCount(text string, n int) {
 // two-line statement, history recall with the Up arrow (and across sessions), .tables,
 // .format csv, Ctrl-C during a long statement (the prompt stays), Ctrl-D (acceptance 3).
 func TestPrompt(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("needs tmux for a pseudo-terminal")
-	}
+	testtool.Path(t, "tmux", "tmux") // the pseudo-terminal
 	bin := caseloadBinary(t)
 	dir := newDir(t)
 	if _, errs, code := run(t, dir, "pull"); code != 0 {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caseload/caseload/internal/testtool"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -146,10 +148,7 @@ func describe(t *testing.T, db *sql.DB, q string) []string {
 // office's local date-time), numbers numbers, text text, the header frozen and styled, CJK
 // columns wider; results past 1,048,575 rows continue on a second sheet (acceptance 1).
 func TestExportXLSX(t *testing.T) {
-	py, err := exec.LookPath("/usr/bin/python3")
-	if err != nil || exec.Command(py, "-c", "import openpyxl").Run() != nil {
-		t.Skip("needs python3 with openpyxl (Debian python3-openpyxl)")
-	}
+	py := testtool.Python(t, "python3-openpyxl", "openpyxl")
 	dir := newDir(t)
 	if _, errs, code := run(t, dir, "pull"); code != 0 {
 		t.Fatal(errs)

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caseload/caseload/internal/testtool"
+
 	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/reports/figures"
 )
@@ -37,7 +39,7 @@ func renderTools(t *testing.T) map[string]string {
 			}
 		}
 		if out[names[0]] == "" {
-			t.Skipf("%s not found (Debian package %s): cannot render the reports", names[0], tool.pkg)
+			testtool.Missing(t, tool.names, tool.pkg, exec.ErrNotFound)
 		}
 	}
 	return out

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caseload/caseload/internal/testtool"
+
 	"github.com/caseload/caseload/pipeline/kpi"
 	"github.com/caseload/caseload/pipeline/period"
 )
@@ -190,10 +192,11 @@ func TestWriteFilesAtomic(t *testing.T) {
 		if probe, err := os.CreateTemp(dir, "probe"); err == nil { // root ignores permissions
 			probe.Close()
 			os.Remove(probe.Name())
-			if err := exec.Command("chattr", "+i", dir).Run(); err != nil {
-				t.Skip("chattr not found (root ignores permissions, so the directory cannot be made unwritable)")
+			chattr := testtool.Path(t, "chattr", "e2fsprogs") // root ignores permissions: make the directory immutable
+			if out, err := exec.Command(chattr, "+i", dir).CombinedOutput(); err != nil {
+				t.Skipf("chattr +i %s: %v %s: this file system cannot make a directory unwritable for root", dir, err, out)
 			}
-			defer exec.Command("chattr", "-i", dir).Run()
+			defer exec.Command(chattr, "-i", dir).Run()
 		}
 		_, err := WriteFiles(ctx, m, WriteOptions{Dir: dir})
 		if err == nil {

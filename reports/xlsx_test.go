@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caseload/caseload/internal/testtool"
+
 	"github.com/xuri/excelize/v2"
 
 	"github.com/caseload/caseload/pipeline/kpi"
@@ -293,10 +295,7 @@ func TestWorkbookOpenpyxl(t *testing.T) {
 // summary and by-item values, totals, formats, dates and charts with the model.
 func checkOpenpyxl(t *testing.T, m *Model) {
 	t.Helper()
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import openpyxl").Run(); err != nil {
-		t.Skip("python3-openpyxl not found")
-	}
+	py := testtool.Python(t, "python3-openpyxl", "openpyxl")
 	path := filepath.Join(t.TempDir(), "r.xlsx")
 	if err := os.WriteFile(path, writeWorkbook(t, m, XLSXOptions{Details: sliceDetails(40, -1)}), 0o644); err != nil {
 		t.Fatal(err)
@@ -417,10 +416,7 @@ func rounded(u figures.Unit, v *float64) *float64 {
 // Chinese workbook has no English definitions, no SQL file paths and no line that starts
 // with a closing punctuation mark (a lone "。").
 func TestWorkbookCellsOpenpyxl(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import openpyxl").Run(); err != nil {
-		t.Skip("python3-openpyxl not found (Debian package python3-openpyxl)")
-	}
+	py := testtool.Python(t, "python3-openpyxl", "openpyxl")
 	for _, l := range []Lang{LangZH, LangEN} {
 		m := monthModel(t, l)
 		// a ratio that moved by 0.04 points, a growth of -0.04%: both show as flat

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caseload/caseload/internal/testtool"
+
 	"github.com/caseload/caseload/reports"
 	"github.com/caseload/caseload/reports/internal/fixture"
 )
@@ -26,16 +28,14 @@ import (
 func needChromium(t *testing.T) {
 	t.Helper()
 	if _, err := FindChromium(""); err != nil {
-		t.Skipf("needs Chromium (Debian package %s): %v", DebianPackage, err)
+		testtool.Missing(t, "Chromium", DebianPackage, err)
 	}
 }
 
 func needPoppler(t *testing.T) {
 	t.Helper()
 	for _, tool := range []string{"pdfinfo", "pdftotext", "pdftoppm", "pdffonts"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s (Debian package poppler-utils)", tool)
-		}
+		testtool.Path(t, tool, "poppler-utils")
 	}
 }
 
