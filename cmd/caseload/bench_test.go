@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/caseload/caseload/internal/testtool"
 )
 
 // BenchmarkReportProcess measures the monthly report as whole processes, the way the office
@@ -37,9 +39,9 @@ import (
 //	CASELOAD_BENCH_PEER    the peer script (default testdata/peer/pandas_peer.py); "off": caseload alone
 //	CASELOAD_BENCH_PYTHON  the Python with pandas (default /usr/bin/python3)
 func BenchmarkReportProcess(b *testing.B) {
-	n := benchEnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
-	label := benchEnv("CASELOAD_BENCH_PERIOD", "2022-10")
-	python := benchEnv("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
+	n := testtool.EnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
+	label := testtool.Env("CASELOAD_BENCH_PERIOD", "2022-10")
+	python := testtool.Env("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
 	if _, err := exec.LookPath(python); err != nil {
 		b.Skipf("needs %s (python3) to write the canonical cases: %v", python, err)
 	}
@@ -112,8 +114,8 @@ func BenchmarkReportProcess(b *testing.B) {
 // BenchmarkReportProcess; CASELOAD_BENCH_MEMORY sets memory_limit in the project's
 // caseload.yaml (e.g. 1GB; default: caseload's own default).
 func BenchmarkPullProcess(b *testing.B) {
-	n := benchEnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
-	python := benchEnv("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
+	n := testtool.EnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
+	python := testtool.Env("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
 	if _, err := exec.LookPath(python); err != nil {
 		b.Skipf("needs %s (python3) to write the canonical cases: %v", python, err)
 	}
@@ -149,9 +151,9 @@ func BenchmarkPullProcess(b *testing.B) {
 //
 //	go test ./cmd/caseload -run '^$' -bench FirstRunProcess -benchtime 5x -timeout 1h
 func BenchmarkFirstRunProcess(b *testing.B) {
-	n := benchEnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
-	label := benchEnv("CASELOAD_BENCH_PERIOD", "2022-10")
-	python := benchEnv("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
+	n := testtool.EnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
+	label := testtool.Env("CASELOAD_BENCH_PERIOD", "2022-10")
+	python := testtool.Env("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
 	peer, ok := benchPeer(b, python)
 	if !ok {
 		b.Skip("the first-run comparison needs the pandas peer")
@@ -236,7 +238,7 @@ func benchHolidays(b *testing.B) string {
 
 // benchPeer is the pandas peer's script, if python has pandas and openpyxl.
 func benchPeer(b *testing.B, python string) (string, bool) {
-	peer := benchEnv("CASELOAD_BENCH_PEER", filepath.Join("testdata", "peer", "pandas_peer.py"))
+	peer := testtool.Env("CASELOAD_BENCH_PEER", filepath.Join("testdata", "peer", "pandas_peer.py"))
 	if peer == "off" {
 		return "", false
 	}
@@ -442,23 +444,4 @@ func benchProject(b *testing.B, dir string, n int, python string) string {
 		b.Logf("setup: wrote %d canonical cases in %.1fs", n, time.Since(start).Seconds())
 	}
 	return dir
-}
-
-func benchEnv(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func benchEnvInt(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a positive number", name, v)
-	}
-	return n
 }

@@ -1,7 +1,6 @@
 package analyst
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
@@ -10,9 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/caseload/caseload/internal/testtool"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
@@ -38,9 +38,9 @@ import (
 //
 //	go test ./pipeline/analyst -run '^$' -bench Export -benchtime 5x
 func BenchmarkExport(b *testing.B) {
-	n := envInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
-	mem := envStr("CASELOAD_BENCH_MEMORY", "1GB")
-	threads := envInt(b, "CASELOAD_BENCH_THREADS", 2)
+	n := testtool.EnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
+	mem := testtool.Env("CASELOAD_BENCH_MEMORY", "1GB")
+	threads := testtool.EnvInt(b, "CASELOAD_BENCH_THREADS", 2)
 	dir := os.Getenv("CASELOAD_BENCH_DIR")
 	if dir == "" {
 		dir = b.TempDir()
@@ -82,14 +82,14 @@ func BenchmarkExport(b *testing.B) {
 		var peak float64
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			resetPeakRSS()
+			testtool.ResetPeakRSS()
 			t0 := time.Now()
 			rows, err := s.ExportParquet(ctx, q, mine)
 			if err != nil {
 				b.Fatal(err)
 			}
 			tMine += time.Since(t0)
-			peak = max(peak, peakRSSMB())
+			peak = max(peak, testtool.PeakRSSMB())
 			if rows != int64(n) {
 				b.Fatalf("exported %d rows, want %d", rows, n)
 			}
@@ -115,12 +115,12 @@ func BenchmarkExport(b *testing.B) {
 		var peak float64
 		start := time.Now()
 		for i := 0; i < b.N; i++ {
-			resetPeakRSS()
+			testtool.ResetPeakRSS()
 			rows, err := s.ExportArrowTo(ctx, q, io.Discard, nil)
 			if err != nil || rows != int64(n) {
 				b.Fatalf("%d rows, %v", rows, err)
 			}
-			peak = max(peak, peakRSSMB())
+			peak = max(peak, testtool.PeakRSSMB())
 		}
 		b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/op")
 		if peak > 0 {
@@ -138,7 +138,7 @@ func BenchmarkExport(b *testing.B) {
 			var peak float64
 			start := time.Now()
 			for i := 0; i < b.N; i++ {
-				resetPeakRSS()
+				testtool.ResetPeakRSS()
 				res, err := s.Query(ctx, q)
 				if err != nil {
 					b.Fatal(err)
@@ -148,7 +148,7 @@ func BenchmarkExport(b *testing.B) {
 				if err != nil || rows != int64(n) {
 					b.Fatalf("%d rows, %v", rows, err)
 				}
-				peak = max(peak, peakRSSMB())
+				peak = max(peak, testtool.PeakRSSMB())
 			}
 			b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/op")
 			if peak > 0 {
@@ -164,45 +164,4 @@ func fileMB(path string) float64 {
 		return 0
 	}
 	return float64(st.Size()) / (1 << 20)
-}
-
-func envStr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func envInt(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a positive number", name, v)
-	}
-	return n
-}
-
-// resetPeakRSS resets the kernel's peak resident set size of this process (Linux ≥ 4.0).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSSMB is the process's peak resident set size since the last reset (VmHWM), in MB.
-func peakRSSMB() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
-			if err == nil {
-				return kb / 1024
-			}
-		}
-	}
-	return 0
 }

@@ -1,16 +1,15 @@
 package kpi
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/caseload/caseload/internal/testtool"
 
 	"github.com/caseload/caseload/pipeline/config"
 	"github.com/caseload/caseload/pipeline/gen"
@@ -40,9 +39,9 @@ import (
 //	CASELOAD_BENCH_CASES=10000000 CASELOAD_BENCH_DIR=/tmp/kpibench \
 //	  go test ./pipeline/kpi -run '^$' -bench KPI -benchtime 5x -timeout 2h
 func BenchmarkKPI(b *testing.B) {
-	n := envInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
-	mem := envStr("CASELOAD_BENCH_MEMORY", "1GB")
-	threads := envInt(b, "CASELOAD_BENCH_THREADS", 2)
+	n := testtool.EnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
+	mem := testtool.Env("CASELOAD_BENCH_MEMORY", "1GB")
+	threads := testtool.EnvInt(b, "CASELOAD_BENCH_THREADS", 2)
 	ctx := context.Background()
 	dir := os.Getenv("CASELOAD_BENCH_DIR")
 	if dir == "" {
@@ -100,7 +99,7 @@ func BenchmarkKPI(b *testing.B) {
 			if _, err := run.compute(); err != nil { // warm: file pages
 				b.Fatal(err)
 			}
-			resetPeakRSS()
+			testtool.ResetPeakRSS()
 			start := time.Now()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -114,7 +113,7 @@ func BenchmarkKPI(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/op")
-			if mb := peakRSSMB(); mb > 0 {
+			if mb := testtool.PeakRSSMB(); mb > 0 {
 				b.ReportMetric(mb, "peak-RSS-MB")
 			}
 		})
@@ -199,46 +198,4 @@ func benchWarehouse(b *testing.B, dir string, n int) *config.Config {
 		b.Fatal(err)
 	}
 	return cfg
-}
-
-func envStr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func envInt(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(strings.ReplaceAll(v, "_", ""))
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a positive number", name, v)
-	}
-	return n
-}
-
-// resetPeakRSS resets the kernel's peak resident set size of this process (Linux ≥ 4.0).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSSMB is the process's peak resident set size since the last reset (VmHWM), in MB;
-// 0 where /proc is not available.
-func peakRSSMB() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
-			if err == nil {
-				return kb / 1024
-			}
-		}
-	}
-	return 0
 }
