@@ -14,7 +14,13 @@
 // Go code binds parameters (as DuckDB variables) and moves data; business rules live here.
 package sqlfiles
 
-import "embed"
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"sort"
+)
 
 // FS is the embedded tree (paths as above).
 //
@@ -29,4 +35,26 @@ func MustRead(name string) string {
 		panic("sqlfiles: " + err.Error())
 	}
 	return string(b)
+}
+
+// KPIFiles are the files that define the KPI macros and the analyst views over them, in the
+// order they are installed: kpi/*.sql by name, then reference/kpi_views.sql.
+func KPIFiles() []string {
+	names, err := fs.Glob(FS, "kpi/*.sql")
+	if err != nil {
+		panic("sqlfiles: " + err.Error())
+	}
+	sort.Strings(names)
+	return append(names, "reference/kpi_views.sql")
+}
+
+// KPISum is the SHA-256 (hex) of KPIFiles, each as "NAME\x00TEXT\x00". The writer records it
+// in the warehouse (meta kpi_sql_sha256) when it installs them; a reader whose binary has
+// the same sum uses the warehouse's own macros instead of installing its copy.
+func KPISum() string {
+	h := sha256.New()
+	for _, f := range KPIFiles() {
+		h.Write([]byte(f + "\x00" + MustRead(f) + "\x00"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

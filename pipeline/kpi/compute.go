@@ -2,9 +2,7 @@ package kpi
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -70,38 +68,15 @@ func Install(ctx context.Context, conn *sql.Conn) error {
 	return nil
 }
 
-// EmbeddedSum is the SHA-256 (hex) of the KPI SQL this binary embeds, computed as the writer
-// (pipeline/warehouse, refreshKPI) computes the meta value kpi_sql_sha256 when it installs the
-// same files as persistent macros: over each file of sql/kpi in name order and then
-// sql/reference/kpi_views.sql, as "NAME\x00TEXT\x00". TestEmbeddedSum checks the two agree.
-func EmbeddedSum() (string, error) {
-	files, err := Files()
-	if err != nil {
-		return "", err
-	}
-	views, err := fs.ReadFile(sqlfiles.FS, "reference/kpi_views.sql")
-	if err != nil {
-		return "", fmt.Errorf("kpi: embedded SQL: %w", err)
-	}
-	h := sha256.New()
-	for _, f := range append(files, File{Name: "reference/kpi_views.sql", SQL: string(views)}) {
-		h.Write([]byte(f.Name + "\x00" + f.SQL + "\x00"))
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // prepare makes the KPI macros of this binary available on conn. A warehouse written by this
 // binary already holds them as persistent macros, and says so (meta kpi_sql_sha256 equal to
-// EmbeddedSum): then nothing is installed, which saves 15–25 ms per computation. Otherwise
+// sqlfiles.KPISum): then nothing is installed, which saves 15–25 ms per computation. Otherwise
 // (a warehouse written by another version, or one without the value) they are installed as
 // TEMP macros, which take precedence over the warehouse's own.
 func prepare(ctx context.Context, conn *sql.Conn) error {
-	want, err := EmbeddedSum()
-	if err != nil {
-		return err
-	}
+	want := sqlfiles.KPISum()
 	var have string
-	err = conn.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'kpi_sql_sha256'").Scan(&have)
+	err := conn.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'kpi_sql_sha256'").Scan(&have)
 	if err == nil && have == want {
 		return nil
 	}

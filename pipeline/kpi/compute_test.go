@@ -13,6 +13,7 @@ import (
 
 	"github.com/caseload/caseload/pipeline/period"
 	"github.com/caseload/caseload/pipeline/warehouse"
+	sqlfiles "github.com/caseload/caseload/sql"
 )
 
 // TestFixtureData checks the fixture landed as the expectations assume (local dates,
@@ -372,21 +373,18 @@ func TestComputeAll(t *testing.T) {
 	}
 }
 
-// TestEmbeddedSum: the warehouse's record of the KPI SQL it installed (meta kpi_sql_sha256,
-// written by pipeline/warehouse) is EmbeddedSum, so Compute uses the warehouse's own macros
+// TestKPISum: the warehouse's record of the KPI SQL it installed (meta kpi_sql_sha256,
+// written by pipeline/warehouse) is sqlfiles.KPISum, so Compute uses the warehouse's own macros
 // instead of installing them again.
-func TestEmbeddedSum(t *testing.T) {
+func TestKPISum(t *testing.T) {
 	f := newFixture(t, testdata("fixture", "items.csv"))
-	want, err := EmbeddedSum()
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := sqlfiles.KPISum()
 	have, err := warehouse.Meta(context.Background(), f.w.DB, "kpi_sql_sha256")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if have != want {
-		t.Errorf("meta kpi_sql_sha256 %s, EmbeddedSum %s: the recipes differ and every computation installs the macros again", have, want)
+		t.Errorf("meta kpi_sql_sha256 %s, KPISum %s: the recipes differ and every computation installs the macros again", have, want)
 	}
 }
 

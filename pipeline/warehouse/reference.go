@@ -10,10 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -29,23 +27,7 @@ import (
 // differs from what the warehouse has: stored views cannot use TEMP macros, and the rules
 // must exist once, in sql/kpi.
 func (w *Warehouse) refreshKPI(ctx context.Context) (bool, error) {
-	entries, err := fs.ReadDir(sqlfiles.FS, "kpi")
-	if err != nil {
-		return false, err
-	}
-	var files []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".sql") {
-			files = append(files, "kpi/"+e.Name())
-		}
-	}
-	sort.Strings(files)
-	files = append(files, "reference/kpi_views.sql")
-	h := sha256.New()
-	for _, f := range files {
-		h.Write([]byte(f + "\x00" + sqlfiles.MustRead(f) + "\x00"))
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
+	files, sum := sqlfiles.KPIFiles(), sqlfiles.KPISum()
 	if old, err := Meta(ctx, w.DB, "kpi_sql_sha256"); err != nil || old == sum {
 		return false, err
 	}
