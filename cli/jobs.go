@@ -118,7 +118,7 @@ Exit code 0 only if every run succeeded.`,
 			if !ok {
 				return usagef("no job %q in %s; jobs: %s", args[0], cfg.Path, strings.Join(jobNames(cfg), ", "))
 			}
-			clock := clockwork.NewRealClock()
+			clock := e.clock
 			periods, trigger, err := planRun(job, periodArg, from, to, clock.Now(), cfg)
 			if err != nil {
 				return err

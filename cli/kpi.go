@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -52,7 +51,7 @@ Every figure's definition: see the definitions in sql/kpi/*.sql or the report.`,
 			if err != nil {
 				return err
 			}
-			p, err := period.Resolve(periodFlag, time.Now(), cfg.Location)
+			p, err := period.Resolve(periodFlag, e.clock.Now(), cfg.Location)
 			if err != nil {
 				return err
 			}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jonboulle/clockwork"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -69,7 +68,7 @@ func (e *env) openWarehouse(ctx context.Context, cfg *config.Config, purpose str
 }
 
 func (e *env) pull(ctx context.Context, cfg *config.Config, files []string, force, allOrNothing bool, format string) error {
-	w, err := e.waitingOpen(cfg, clockwork.NewRealClock(), e.pullWait)(ctx, "pull")
+	w, err := e.waitingOpen(cfg, e.clock, e.pullWait)(ctx, "pull")
 	if err != nil {
 		if ctx.Err() != nil {
 			return &ingest.InterruptedError{Step: "opening the warehouse", Err: context.Cause(ctx)}
@@ -77,7 +76,7 @@ func (e *env) pull(ctx context.Context, cfg *config.Config, files []string, forc
 		return err
 	}
 	defer w.Close()
-	opt := ingest.Options{Config: cfg, Files: files, Force: force, AllOrNothing: allOrNothing, Logger: e.log}
+	opt := ingest.Options{Config: cfg, Files: files, Force: force, AllOrNothing: allOrNothing, Logger: e.log, Now: e.clock.Now}
 	if !e.quiet && isTerminal(e.stderr) {
 		opt.Progress = &barProgress{w: e.stderr}
 	}

@@ -57,7 +57,7 @@ Periods (relative rules are resolved today in the office timezone): ` + period.A
 			if err != nil {
 				return err
 			}
-			p, err := period.Resolve(periodArg, time.Now(), cfg.Location)
+			p, err := period.Resolve(periodArg, e.clock.Now(), cfg.Location)
 			if err != nil {
 				return err
 			}

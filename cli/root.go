@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -68,11 +69,14 @@ type env struct {
 	verbose        bool
 	pullWait       time.Duration // pull --wait
 	log            *slog.Logger
+	// clock is the time every command works from (relative periods, schedules, waits, the
+	// pull time): the real clock, which tests of the cli package replace.
+	clock clockwork.Clock
 }
 
 // Run runs caseload with args (without the program name) and returns the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, clock: clockwork.NewRealClock()}
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -54,7 +54,7 @@ cancels it (recorded canceled), and exits 0.
 			if grace < 0 {
 				return usagef("--grace must not be negative")
 			}
-			return e.schedule(cmd.Context(), cfg, clockwork.NewRealClock(), httpAddr, grace)
+			return e.schedule(cmd.Context(), cfg, e.clock, httpAddr, grace)
 		},
 	}
 	cmd.Flags().StringVar(&httpAddr, "http", "", "serve /healthz and /metrics on this address (e.g. 127.0.0.1:9464)")
@@ -146,7 +146,7 @@ func (e *env) scheduleList(ctx context.Context, cfg *config.Config) error {
 		db = d
 		defer db.Close()
 	}
-	now := time.Now()
+	now := e.clock.Now()
 	for i, j := range cfg.Jobs {
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
