@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -109,13 +110,12 @@ func (k *emailKind) prepare(ctx context.Context, msg Message, env func(string) (
 	}
 	var atts []att
 	if msg.Type == TypeReport {
-		var missing []string
-		for _, format := range e.Attach {
-			f, ok := fileOf(msg.Files, format)
-			if !ok {
-				missing = append(missing, format)
-				continue
-			}
+		files, err := filesOf(msg.Files, e.Attach, "attach")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			format := f.Format
 			fl := fileLine{Name: AttachmentName(e.AttachName, msg, format), Path: f.Path, Format: format, Size: f.Size}
 			if f.Size > e.MaxAttachmentBytes {
 				r.LeftOut = append(r.LeftOut, fl)
@@ -129,9 +129,6 @@ func (k *emailKind) prepare(ctx context.Context, msg Message, env func(string) (
 			fl.Size = int64(len(data))
 			r.Attached = append(r.Attached, fl)
 			atts = append(atts, att{fl.Name, contentType(format), data})
-		}
-		if len(missing) > 0 {
-			return nil, permanentf("attach: the run wrote no %s file (add it to the job's formats, or remove it from attach)", strings.Join(missing, ", "))
 		}
 		for _, f := range msg.Files {
 			r.Files = append(r.Files, fileLine{Name: filepath.Base(f.Path), Path: f.Path, Format: f.Format, Size: f.Size})
@@ -232,13 +229,24 @@ func (j *emailJob) run(ctx context.Context) (int64, error) {
 	return j.size, nil
 }
 
-func fileOf(files []File, format string) (File, bool) {
-	for _, f := range files {
-		if f.Format == format {
-			return f, true
+// filesOf picks the run's file of each of formats, in that order. setting is the delivery's
+// setting that asked for them (attach, formats): formats the run wrote no file for are a
+// permanent error that names them all.
+func filesOf(files []File, formats []string, setting string) ([]File, error) {
+	var out []File
+	var missing []string
+	for _, format := range formats {
+		i := slices.IndexFunc(files, func(f File) bool { return f.Format == format })
+		if i < 0 {
+			missing = append(missing, format)
+			continue
 		}
+		out = append(out, files[i])
 	}
-	return File{}, false
+	if len(missing) > 0 {
+		return nil, permanentf("%[1]s: the run wrote no %[2]s file (add it to the job's formats, or remove it from %[1]s)", setting, strings.Join(missing, ", "))
+	}
+	return out, nil
 }
 
 func contentType(format string) string {

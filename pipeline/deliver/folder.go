@@ -78,18 +78,11 @@ func (k *folderKind) prepare(ctx context.Context, msg Message, env func(string) 
 		if len(f.Formats) == 0 {
 			j.files = msg.Files
 		} else {
-			var missing []string
-			for _, format := range f.Formats {
-				fl, ok := fileOf(msg.Files, format)
-				if !ok {
-					missing = append(missing, format)
-					continue
-				}
-				j.files = append(j.files, fl)
+			files, err := filesOf(msg.Files, f.Formats, "formats")
+			if err != nil {
+				return nil, err
 			}
-			if len(missing) > 0 {
-				return nil, permanentf("formats: the run wrote no %s file (add it to the job's formats, or remove it from formats)", strings.Join(missing, ", "))
-			}
+			j.files = files
 		}
 		if len(j.files) == 0 {
 			return nil, permanentf("no files to copy")

@@ -210,12 +210,12 @@ func (k *wecomKind) prepare(ctx context.Context, msg Message, env func(string) (
 	r.Limit = k.d.Robot.MaxAttachmentBytes
 	if msg.Type == TypeReport {
 		r.Files = robotFiles(msg)
-		for _, format := range k.d.Robot.Attach {
-			f, ok := fileOf(msg.Files, format)
-			if !ok {
-				return nil, permanentf("attach: the run wrote no %s file (add it to the job's formats, or remove it from attach)", format)
-			}
-			fl := fileLine{Name: AttachmentName("", msg, format), Path: f.Path, Format: format, Size: f.Size}
+		files, err := filesOf(msg.Files, k.d.Robot.Attach, "attach")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			fl := fileLine{Name: AttachmentName("", msg, f.Format), Path: f.Path, Format: f.Format, Size: f.Size}
 			if f.Size > k.d.Robot.MaxAttachmentBytes {
 				r.LeftOut = append(r.LeftOut, fl)
 				j.note = append(j.note, fmt.Sprintf("file %s (%s) is over max_attachment_mb (%s): not uploaded, the message says so", filepath.Base(f.Path), FormatSize(f.Size), FormatSize(k.d.Robot.MaxAttachmentBytes)))
