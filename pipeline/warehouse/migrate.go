@@ -77,6 +77,11 @@ func (w *Warehouse) migrate(ctx context.Context) (bool, error) {
 		maxApplied = max(maxApplied, v)
 	}
 	rows.Close()
+	// Migrations that came with the template (template.go) were applied when this warehouse
+	// was created: now, at its first open.
+	if _, err := w.DB.ExecContext(ctx, "UPDATE schema_migrations SET applied_at = now() WHERE applied_at = 'epoch'::TIMESTAMPTZ"); err != nil {
+		return false, fmt.Errorf("migrate %s: %w", w.Path, err)
+	}
 	ms, err := Migrations()
 	if err != nil {
 		return false, err

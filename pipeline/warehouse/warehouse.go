@@ -27,8 +27,9 @@
 // .caseload/previous.duckdb: if the warehouse file is damaged from outside (a disk error,
 // a bad copy), the error names it as the way back.
 //
-// Setup changes at open (a new warehouse, migrations, reference data, the KPI macros) are
-// committed as a generation of their own before the caller's generation begins.
+// Setup changes at open (migrations, reference data, the KPI macros) are committed as a
+// generation of their own before the caller's generation begins. A new warehouse is the
+// embedded template (template.go), written into place before anything else.
 //
 // # The .caseload directory
 //
@@ -79,6 +80,8 @@ type Options struct {
 	// overrides the embedded official calendar; "" = none.
 	CalendarOverride string
 	Logger           *slog.Logger
+
+	fromScratch bool // make a new warehouse from nothing rather than from the template (its test)
 }
 
 // Warehouse is a warehouse held by this process for writing. DB is the generation being
@@ -103,9 +106,9 @@ type Warehouse struct {
 }
 
 // Open takes the writer lock, checks the warehouse file, removes what killed runs left in
-// .caseload, brings the warehouse up to date (created mode 0600 if missing, migrations,
-// reference data, KPI macros: committed at once if anything changed) and begins a
-// generation for the caller's writes (DB).
+// .caseload, brings the warehouse up to date (created mode 0600 from the embedded template
+// if missing, template.go; migrations, reference data, KPI macros: committed at once if
+// anything changed) and begins a generation for the caller's writes (DB).
 func Open(ctx context.Context, opt Options) (*Warehouse, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
@@ -146,6 +149,11 @@ func (w *Warehouse) start(ctx context.Context) error {
 		return err
 	}
 	w.scratch = scratch
+	if _, err := os.Stat(w.Path); errors.Is(err, os.ErrNotExist) && !w.opt.fromScratch {
+		if err := w.installTemplate(ctx); err != nil {
+			return err
+		}
+	}
 	if err := w.checkLive(ctx); err != nil {
 		return err
 	}
