@@ -20,7 +20,7 @@ func itemsDigest(ctx context.Context, q warehouse.Querier) (string, error) {
 }
 
 // mergeFile validates and merges one staged file inside the pull transaction.
-func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pullTime time.Time, policy *PIIPolicy, log *slog.Logger) error {
+func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pullTime time.Time, policy *PIIPolicy, ps *piiState, log *slog.Logger) error {
 	t0 := time.Now()
 	var fileID int64
 	if err := tx.QueryRowContext(ctx, "SELECT nextval('file_id_seq')").Scan(&fileID); err != nil {
@@ -48,6 +48,9 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 	}
 	if r.RowsRead != r.Accepted+r.Superseded+r.Rejected {
 		return fmt.Errorf("merge: rows do not add up: read %d ≠ accepted %d + superseded %d + rejected %d", r.RowsRead, r.Accepted, r.Superseded, r.Rejected)
+	}
+	if err := ps.count(ctx, tx, sf.k, r.PII); err != nil {
+		return err
 	}
 	var enc any
 	if r.Encoding != "" {

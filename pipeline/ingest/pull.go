@@ -377,8 +377,7 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 		if sf != nil {
 			staged = append(staged, sf)
 			known[sf.scan.SHA256] = p.display + " (this pull)"
-			res.Warnings = append(res.Warnings, piiWarnings(fr)...)
-			logPII(opt.Logger, fr)
+			res.Warnings = append(res.Warnings, keptWarnings(fr)...)
 		}
 	}
 	if len(staged) > 0 && policy.KeyID != "" && lastKey.Valid && lastKey.String != policy.KeyID && hashes(res.Files) {
@@ -434,8 +433,13 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 	}
 	for _, sf := range staged {
 		opt.step("merging " + sf.plan.display)
-		if err := mergeFile(ctx, tx, sf, res.PullID, pullTime, res.PII, opt.Logger); err != nil {
+		if err := mergeFile(ctx, tx, sf, res.PullID, pullTime, res.PII, opt.pii, opt.Logger); err != nil {
 			return nil, false, fmt.Errorf("pull %s: %w", sf.plan.display, err)
+		}
+		logPII(opt.Logger, sf.res)
+		for _, w := range idLikeWarnings(sf.res) {
+			opt.Logger.Warn(w)
+			res.Warnings = append(res.Warnings, w)
 		}
 	}
 	if err := tx.Commit(); err != nil {
