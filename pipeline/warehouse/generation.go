@@ -196,7 +196,8 @@ func (w *Warehouse) checkLive(ctx context.Context) error {
 }
 
 // removeLeftovers removes what killed runs left: generations being written (only the lock
-// holder calls this, so none is live), the scratch directories of processes that are gone,
+// holder calls this, so none is live), a new warehouse's template half-written beside it, the
+// scratch directories of processes that are gone,
 // and files of earlier caseload versions (the analyst snapshot copy, which the warehouse
 // file itself now is, and temporary files beside the warehouse).
 func (w *Warehouse) removeLeftovers() {
@@ -208,6 +209,13 @@ func (w *Warehouse) removeLeftovers() {
 		}
 	}
 	os.Remove(PreviousPath(w.Path) + ".tmp")
+	// A new warehouse's template being written (installTemplate, through WriteAtomic).
+	tmps, _ := filepath.Glob(filepath.Join(filepath.Dir(w.Path), "."+filepath.Base(w.Path)+".tmp-*"))
+	for _, t := range tmps {
+		if os.Remove(t) == nil {
+			w.log.Info("removed a new warehouse an interrupted start left half-written", "file", t)
+		}
+	}
 	removeDeadScratch(w.Path, w.log)
 	removeStaleAliases(w.Path)
 	dir := filepath.Dir(w.Path)

@@ -7,8 +7,6 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 )
 
 // A new warehouse starts as a copy of the embedded template (template/warehouse.duckdb.gz):
@@ -38,42 +36,24 @@ var templateGz []byte
 // templatePath is the embedded template's name in messages.
 const templatePath = "pipeline/warehouse/template/warehouse.duckdb.gz"
 
-// installTemplate writes the template as the warehouse file, atomically: through a file
-// named as a generation (so that what a killed process leaves is removed by the next
-// writer, removeLeftovers), fsynced, renamed into place, and the directory fsynced. The
-// caller holds the writer lock and has checked that no warehouse file exists.
+// installTemplate writes the template as the warehouse file, atomically (WriteAtomic: a
+// temporary file beside it, fsynced, renamed into place; what a killed process leaves of the
+// temporary file is removed by the next writer, removeLeftovers). The caller holds the
+// writer lock and has checked that no warehouse file exists.
 func (w *Warehouse) installTemplate(ctx context.Context) error {
-	tmp := filepath.Join(StateDir(w.Path), fmt.Sprintf("gen-%d-0.duckdb", os.Getpid()))
-	fail := func(err error) error {
-		os.Remove(tmp)
+	err := WriteAtomic(w.Path, 0o600, func(out io.Writer) error {
+		zr, err := gzip.NewReader(bytes.NewReader(templateGz))
+		if err != nil {
+			return fmt.Errorf("%s: %w", templatePath, err)
+		}
+		if _, err := io.Copy(out, zr); err != nil {
+			return fmt.Errorf("%s: %w", templatePath, err)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
 		return fmt.Errorf("warehouse %s: creating it from the template: %w", w.Path, err)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(templateGz))
-	if err != nil {
-		return fail(fmt.Errorf("%s: %w", templatePath, err))
-	}
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fail(err)
-	}
-	if _, err := io.Copy(f, zr); err != nil {
-		f.Close()
-		return fail(fmt.Errorf("%s: %w", templatePath, err))
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		return fail(err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp, w.Path); err != nil {
-		return fail(err)
-	}
-	syncDir(filepath.Dir(w.Path))
 	w.log.Debug("warehouse created from the template", "file", w.Path)
 	return nil
 }

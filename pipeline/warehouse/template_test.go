@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -90,11 +91,19 @@ func TestNewWarehouseFromTemplate(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 
+	// What a start killed while writing the template leaves is removed by the next one.
 	path2 := filepath.Join(t.TempDir(), "w.duckdb")
+	half := filepath.Join(filepath.Dir(path2), ".w.duckdb.tmp-123")
+	if err := os.WriteFile(half, gunzip(t, templateGz)[:4096], 0o600); err != nil {
+		t.Fatal(err)
+	}
 	w = open(t, path2, Options{Timezone: "Europe/Berlin"})
 	defer w.Close()
 	if got := one(t, w, "SELECT value FROM meta WHERE key = 'timezone'"); got != "Europe/Berlin" {
 		t.Errorf("timezone %q", got)
+	}
+	if _, err := os.Stat(half); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left behind: %v", half, err)
 	}
 }
 
