@@ -250,19 +250,29 @@ func (ps *piiState) columns(k int) *FilePII {
 	}
 	out := &FilePII{Columns: []PIIColumn{}}
 	for _, col := range p.cols {
-		if col.field != "" {
-			continue
-		}
-		switch col.how {
-		case pii.Hash:
-			out.Columns = append(out.Columns, PIIColumn{Column: col.key, How: "hashed", By: col.by})
-		case pii.Drop:
-			out.Columns = append(out.Columns, PIIColumn{Column: col.key, How: "dropped", By: col.by})
-		case pii.Keep:
-			out.Columns = append(out.Columns, PIIColumn{Column: col.key, How: "kept", By: col.by})
+		if how := namedHow(col); how != "" {
+			out.Columns = append(out.Columns, PIIColumn{Column: col.key, How: how, By: col.by})
 		}
 	}
 	return out
+}
+
+// namedHow is how a column that is not a §4.1 field is treated as a whole, by its name or by
+// pii.columns ("hashed", "dropped", "kept"); "" when it is not: a §4.1 field, or a column
+// whose values are searched for personal data (count).
+func namedHow(col planCol) string {
+	if col.field != "" {
+		return ""
+	}
+	switch col.how {
+	case pii.Hash:
+		return "hashed"
+	case pii.Drop:
+		return "dropped"
+	case pii.Keep:
+		return "kept"
+	}
+	return ""
 }
 
 // count completes out (columns' result for file k) from its validated rows: the rows of
@@ -280,7 +290,7 @@ func (ps *piiState) count(ctx context.Context, q warehouse.Querier, k int, out *
 	sel := []string{"count(*) FILTER (WHERE " + like + ")", "coalesce(min(line) FILTER (WHERE " + like + "), 0)"}
 	var searched []planCol
 	for _, col := range p.cols {
-		if col.field != "" || col.how == pii.Hash || col.how == pii.Drop || col.how == pii.Keep {
+		if col.field != "" || namedHow(col) != "" {
 			continue
 		}
 		searched = append(searched, col)
