@@ -14,7 +14,8 @@
 -- as it fills, where a TEMP table would be held in memory whole), one row per source row, in
 -- source order, with normalised values,
 -- `raw` for rejected rows only (through cl_pii_raw: no personal data in the clear), pii_hits,
--- and `reason`:
+-- id_like (cl_case_id_like, made with stg_fields: the case id looks like a resident ID number;
+-- counted by the merge) and `reason`:
 -- NULL for a valid row, else the first failing check in this order (a stable code):
 --
 --   missing_case_id                    办件编号为空 / case_id empty
@@ -109,5 +110,5 @@ WITH f AS (
 SELECT line, case_id, try_cast(item_code AS cl_item_code) AS item_code, received_at, completed_at, status, channel, applicant_type,
        country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, reason::cl_reason AS reason,
        CASE WHEN reason IS NOT NULL THEN to_json(cl_pii_raw(raw))::VARCHAR END AS raw,
-       pii_hits
+       pii_hits, cl_case_id_like(case_id) AS id_like
 FROM v;
