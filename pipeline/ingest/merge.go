@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/caseload/caseload/pipeline/warehouse"
@@ -121,12 +120,6 @@ func capMemory(ctx context.Context, conn *sql.Conn, configured, max int64) (func
 
 // stageDB is the name of the scratch database validated rows wait in (sql/ingest/validate.sql).
 const stageDB = "caseload_stage"
-
-// removeStage removes the scratch database's files.
-func removeStage(path string) {
-	os.Remove(path)
-	os.Remove(path + ".wal")
-}
 
 // dropTemp drops every temp object a pull of n files creates, and its variables.
 func dropTemp(conn *sql.Conn, n int) {

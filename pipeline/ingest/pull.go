@@ -4,8 +4,8 @@
 //
 //  1. stage and validate: each file is scanned (sha256, encoding, CSV record lines), skipped
 //     when its sha256 is already in the ledger, and validated and normalised by the embedded
-//     SQL (sql/ingest/validate.sql) into a table of the pull's scratch database (a file in
-//     the process's scratch directory, not the warehouse), one row per source row with its
+//     SQL (sql/ingest/validate.sql) into a table of the pull's scratch database (in memory,
+//     spilled to the process's scratch directory; not the warehouse), one row per source row with its
 //     line and its reject reason, if any. A CSV file is validated straight from DuckDB's reader,
 //     while the Go scan runs; each row's line comes from its position, so validation uses no
 //     join (lookups are ENUM casts, sql/ingest/lookups.sql). Other formats are staged as
@@ -293,14 +293,14 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 	// Temp objects would outlive the pull on this pooled connection (in a long-running
 	// process, the whole staged data): drop them however the pull ends.
 	defer dropTemp(conn, len(plan))
-	// Validated rows wait for the merge in a scratch database of their own (stageDB), not in
-	// a TEMP table: a temp table is held in memory uncompressed (about 200 MB per million
-	// rows), while a table of an attached database file is compressed and written out as it
-	// fills; and not in the warehouse's generation, which would keep its space after the drop.
-	stagePath := filepath.Join(w.TempDir(), "stage.duckdb")
-	removeStage(stagePath)
-	defer removeStage(stagePath)
-	if _, err := conn.ExecContext(ctx, "ATTACH '"+strings.ReplaceAll(stagePath, "'", "''")+"' AS "+stageDB); err != nil {
+	// Validated rows wait for the merge in a scratch database of their own (stageDB): an
+	// in-memory database, whose blocks DuckDB spills to the process's scratch directory when
+	// the memory limit needs the room, and which is gone with the process however it ends.
+	// Not a file: the table's creation committed through that file's WAL and checkpoint, 0.25
+	// s per million rows (1.97 → 1.73 s for a 1M pull, peak 404 → 390 MiB; at 10M under
+	// memory_limit 1GB: the same time, peak 1.23 → 1.29 GB). Not the warehouse's generation,
+	// which would keep the space after the drop.
+	if _, err := conn.ExecContext(ctx, "ATTACH ':memory:' AS "+stageDB); err != nil {
 		return nil, false, fmt.Errorf("pull: %w", err)
 	}
 	defer conn.ExecContext(context.Background(), "DETACH DATABASE IF EXISTS "+stageDB)

@@ -10,9 +10,9 @@
 -- Runs when the file is staged, before the pull's transaction (a temp table filled inside a
 -- transaction is scanned far more slowly by the merge). Every expression is row by row, with
 -- no join, so rows keep the order they are read in.
--- Output: table stg of the pull's scratch database caseload_stage (compressed and written out
--- as it fills, where a TEMP table would be held in memory whole), one row per source row, in
--- source order, with normalised values,
+-- Output: table stg of the pull's scratch database caseload_stage (in memory, uncompressed,
+-- spilled to the process's scratch directory under the memory limit), one row per source
+-- row, in source order, with normalised values,
 -- `raw` for rejected rows only (through cl_pii_raw: no personal data in the clear), pii_hits,
 -- id_like (cl_case_id_like, made with stg_fields: the case id looks like a resident ID number;
 -- counted by the merge) and `reason`:
