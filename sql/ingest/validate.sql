@@ -77,15 +77,15 @@ WITH f AS (
            CASE WHEN regexp_matches(trips_raw, '^\+?\d{1,9}(\.0+)?$') THEN try_cast(trips_raw AS DOUBLE)::INTEGER END AS trips,
            cl_date(backlog_since_raw) AS backlog_since,
            cl_country(country_raw) AS country,
-           cl_item_known(item_code) AS item_known
+           try_cast(item_code AS cl_item_code) AS item_enum
     FROM f
 ), v AS (
-    SELECT line, case_id, item_code, received_at, completed_at, status, channel, applicant_type,
+    SELECT line, case_id, item_enum, received_at, completed_at, status, channel, applicant_type,
            country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, raw, pii_hits,
            CASE
                WHEN case_id IS NULL                                  THEN 'missing_case_id'
                WHEN item_code IS NULL                                THEN 'missing_item_code'
-               WHEN NOT item_known                                   THEN 'unknown_item_code'
+               WHEN item_enum IS NULL                                THEN 'unknown_item_code'
                WHEN received_raw IS NULL                             THEN 'missing_received_at'
                WHEN received_at IS NULL OR NOT cl_year_ok(received_at) THEN 'bad_received_at'
                WHEN status_raw IS NULL                               THEN 'missing_status'
@@ -107,7 +107,7 @@ WITH f AS (
 )
 -- raw (a STRUCT over the row's text, no copy until here) is kept for rejected rows only, and
 -- only what cl_pii_raw leaves of it (computed for those rows alone).
-SELECT line, case_id, try_cast(item_code AS cl_item_code) AS item_code, received_at, completed_at, status, channel, applicant_type,
+SELECT line, case_id, item_enum AS item_code, received_at, completed_at, status, channel, applicant_type,
        country, country_raw, district, trips, backlog, backlog_since, updated_at, extra, reason::cl_reason AS reason,
        CASE WHEN reason IS NOT NULL THEN to_json(cl_pii_raw(raw))::VARCHAR END AS raw,
        pii_hits, cl_case_id_like(case_id) AS id_like
