@@ -98,7 +98,7 @@ func mergeFile(ctx context.Context, tx *sql.Tx, sf *stagedFile, pullID int64, pu
 }
 
 // mergeMemory is DuckDB's memory limit during a pull's merge (capMemory).
-const mergeMemory = 256 << 20
+const mergeMemory = 192 << 20
 
 // capMemory lowers DuckDB's memory_limit to max bytes unless the configured limit (0: DuckDB's
 // default) is already lower, and returns what sets it back.

@@ -393,12 +393,14 @@ func merge(ctx context.Context, w *warehouse.Warehouse, opt Options) (res *Resul
 	// insert into cases parallel (0.3 s less per million rows). Staging (above) must keep
 	// the order: there the line numbers come from the validated table's rowid.
 	// The merge streams the staged rows into cases: it needs little memory of its own, but
-	// DuckDB keeps every page it reads in its buffer pool while the memory limit allows,
-	// and the staged rows' pages alone are about 100 MB per million rows. Under a lower
-	// limit those clean pages are evicted instead (and the contest's hash table would spill
-	// to the scratch directory): the merge's peak memory at 1M rows went from 520 to 420
-	// MB, at 10M from 1.5 to 1.3 GB, its time unchanged. The warehouse's own limit is set
-	// again after the merge, however it ends.
+	// DuckDB keeps every page it reads or writes in its buffer pool while the memory limit
+	// allows. Under a lower limit the pages of cases already written are evicted instead,
+	// and the staged rows (an in-memory database) and the contest's hash table would spill
+	// to the scratch directory: with a 256 MiB cap the merge's peak memory at 1M rows went
+	// from 520 to 420 MB, at 10M from 1.5 to 1.3 GB, its time unchanged; with 192 MiB (since
+	// the staged rows are held in memory) a 1M pull peaks at 362 instead of 375-460 MiB, in
+	// the same time (farm-bench, 9 pairs: 1.01×), and the peak is validation's again. The
+	// warehouse's own limit is set again after the merge, however it ends.
 	restore, err := capMemory(ctx, conn, w.MemoryLimitBytes(), mergeMemory)
 	if err != nil {
 		return nil, false, fmt.Errorf("pull: %w", err)

@@ -388,9 +388,9 @@ func TestCapMemory(t *testing.T) {
 		configured int64
 		during     string
 	}{
-		{"?memory_limit=1000000000B", 1_000_000_000, "256.0 MiB"},
+		{"?memory_limit=1000000000B", 1_000_000_000, "192.0 MiB"},
 		{"?memory_limit=100000000B", 100_000_000, "95.3 MiB"},
-		{"", 0, "256.0 MiB"},
+		{"", 0, "192.0 MiB"},
 	} {
 		db, err := sql.Open("duckdb", c.dsn)
 		if err != nil {
