@@ -361,3 +361,50 @@ func TestFractionalSeconds(t *testing.T) {
 		}
 	}
 }
+
+// TestIncreasingCaseIDs: the merge skips looking for a case id twice in a file whose case ids
+// strictly increase (sql/ingest/merge.sql); a file that repeats one, however close to
+// increasing, still has its older versions superseded, and ids already in cases still compete.
+func TestIncreasingCaseIDs(t *testing.T) {
+	const head = "case_id,item_code,received_at,status,channel\n"
+	row := func(id, channel string) string { return id + ",QB01,2022-10-01,received," + channel + "\n" }
+	for _, c := range []struct {
+		name       string
+		rows       string
+		accepted   int64
+		superseded int64
+		rejected   int64
+		want       string // channel of I2 in cases
+	}{
+		{"increasing", row("I1", "window") + row("I2", "mail") + row("I3", "window"), 3, 0, 0, "mail"},
+		{"decreasing", row("I3", "window") + row("I2", "mail") + row("I1", "window"), 3, 0, 0, "mail"},
+		{"adjacent repeat", row("I1", "window") + row("I2", "window") + row("I2", "mail") + row("I3", "window"), 3, 1, 0, "mail"},
+		{"repeat at the end", row("I1", "window") + row("I2", "window") + row("I3", "window") + row("I2", "online"), 3, 1, 0, "online"},
+		{"equal once trimmed", row("I1", "window") + row("I2", "window") + row("\"I2 \"", "remote") + row("I3", "window"), 3, 1, 0, "remote"},
+		{"a rejected row between", row("I1", "window") + "I1,,2022-10-01,received,window\n" + row("I2", "mail"), 2, 0, 1, "mail"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newProject(t, "")
+			res := p.pull(Options{}, p.file("a.csv", head+c.rows))
+			if f := res.Files[0]; f.Accepted != c.accepted || f.Superseded != c.superseded || f.Rejected != c.rejected {
+				t.Errorf("accepted %d superseded %d rejected %d, want %d %d %d", f.Accepted, f.Superseded, f.Rejected, c.accepted, c.superseded, c.rejected)
+			}
+			if got := p.one(`SELECT channel FROM cases WHERE case_id = 'I2'`); got != c.want {
+				t.Errorf("I2's channel %s, want %s", got, c.want)
+			}
+			if n := p.one(`SELECT count(*) - count(DISTINCT case_id) FROM cases`); n != "0" {
+				t.Errorf("duplicate case ids in cases: %s", n)
+			}
+		})
+	}
+	// A second file with increasing ids, one of them already in cases: it still competes.
+	p := newProject(t, "")
+	p.pull(Options{}, p.file("a.csv", head+row("J1", "window")+row("J2", "window")))
+	res := p.pull(Options{}, p.file("b.csv", head+row("J2", "mail")+row("J3", "window")))
+	if f := res.Files[0]; f.Accepted != 2 || f.Replaced != 1 {
+		t.Errorf("b.csv: %+v", f)
+	}
+	if got := p.one(`SELECT channel FROM cases WHERE case_id = 'J2'`); got != "mail" {
+		t.Errorf("J2's channel %s, want mail (the later pull)", got)
+	}
+}

@@ -26,11 +26,22 @@ WHERE reason IS NOT NULL;
 
 -- Only case_ids that occur more than once compete (twice or more in this file, or already in
 -- cases): finding them with a GROUP BY and ranking just those is cheaper than ranking every row.
+-- 编号严格递增则文件内无重复 / a file whose case ids strictly increase, row after row, has no
+-- case id twice: many exports are sorted by case id, and checking that (one streaming pass,
+-- 0.025 s per million rows) spares the GROUP BY (0.07–0.13 s). lag() over an empty OVER ()
+-- sees all the rows as one sequence (a streaming window runs single-threaded; a blocking one
+-- has one partition), and whatever order they reach it in, a strictly increasing sequence has
+-- no duplicates: an unexpected order can only send a file to the GROUP BY, never past it.
+-- Rows already in cases are still looked for (the UNION below). TestIncreasingCaseIDs.
+SET VARIABLE ids_increasing = (
+    SELECT coalesce(bool_and(case_id > prev), true)
+    FROM (SELECT case_id, lag(case_id) OVER () AS prev FROM stg WHERE reason IS NULL)
+);
 CREATE OR REPLACE TEMP TABLE contest AS
 WITH new AS (
     SELECT case_id, updated_at, line, status FROM stg WHERE reason IS NULL
 ), dup AS MATERIALIZED (  -- read twice below: computed once (it scans cases)
-    SELECT case_id FROM new GROUP BY case_id HAVING count(*) > 1
+    SELECT case_id FROM new WHERE NOT getvariable('ids_increasing') GROUP BY case_id HAVING count(*) > 1
     UNION
     SELECT case_id FROM cases WHERE case_id IN (SELECT case_id FROM new)
 ), cand AS (
