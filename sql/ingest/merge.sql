@@ -40,8 +40,13 @@ SET VARIABLE ids_increasing = (
 CREATE OR REPLACE TEMP TABLE contest AS
 WITH new AS (
     SELECT case_id, updated_at, line, status FROM stg WHERE reason IS NULL
+), duph AS MATERIALIZED (
+    -- grouped by a hash of the case id: a smaller hash table than one keyed by the text (0.13 ->
+    -- 0.11 s per million rows under the merge's memory cap); ids whose hashes merely collide
+    -- only join the contest, where each is ranked alone and loses nothing
+    SELECT hash(case_id) AS h FROM new WHERE NOT getvariable('ids_increasing') GROUP BY h HAVING count(*) > 1
 ), dup AS MATERIALIZED (  -- read twice below: computed once (it scans cases)
-    SELECT case_id FROM new WHERE NOT getvariable('ids_increasing') GROUP BY case_id HAVING count(*) > 1
+    SELECT case_id FROM new WHERE hash(case_id) IN (SELECT h FROM duph)
     UNION
     SELECT case_id FROM cases WHERE case_id IN (SELECT case_id FROM new)
 ), cand AS (
