@@ -170,5 +170,12 @@ func (p *project) noTempObjects() {
 		if tables+views != 0 {
 			p.t.Errorf("connection %d: %d temp tables and %d temp views left", i, tables, views)
 		}
+		var vars string
+		if err := c.QueryRowContext(ctx, `SELECT coalesce(string_agg(name, ', ' ORDER BY name), '') FROM duckdb_variables()`).Scan(&vars); err != nil {
+			p.t.Fatal(err)
+		}
+		if vars != "" {
+			p.t.Errorf("connection %d: variables left: %s", i, vars)
+		}
 	}
 }

@@ -128,7 +128,8 @@ func dropTemp(conn *sql.Conn, n int) {
 	}
 	for _, q := range []string{"DROP VIEW IF EXISTS stg_fields", "DROP VIEW IF EXISTS stg",
 		"DROP TABLE IF EXISTS " + stageDB + ".stg", "DROP TABLE IF EXISTS contest", "DROP TABLE IF EXISTS pull_items",
-		"RESET SESSION preserve_insertion_order", "RESET VARIABLE tz_fixed_from", "RESET VARIABLE tz_fixed_to", "RESET VARIABLE tz_fixed_offset_us", "RESET VARIABLE tz_fixed_from_local", "RESET VARIABLE tz_fixed_to_local", "RESET VARIABLE file_id", "RESET VARIABLE source_file", "RESET VARIABLE ids_increasing", "RESET VARIABLE pull_id", "RESET VARIABLE pull_time"} {
+		"RESET SESSION preserve_insertion_order", "RESET VARIABLE tz_fixed_from", "RESET VARIABLE tz_fixed_to", "RESET VARIABLE tz_fixed_offset_us", "RESET VARIABLE tz_fixed_from_local", "RESET VARIABLE tz_fixed_to_local", "RESET VARIABLE file_id", "RESET VARIABLE source_file", "RESET VARIABLE ids_increasing",
+		"RESET VARIABLE cl_status_values", "RESET VARIABLE cl_channel_values", "RESET VARIABLE cl_applicant_type_values", "RESET VARIABLE cl_backlog_values", "RESET VARIABLE cl_country_values", "RESET VARIABLE pull_id", "RESET VARIABLE pull_time"} {
 		_, _ = conn.ExecContext(context.Background(), q)
 	}
 }
