@@ -20,8 +20,8 @@
 // table filled inside the transaction far more slowly than one filled before it.
 //
 // Files: pull.go (planning, the two phases), result.go (what a pull reports), stage.go,
-// csv.go, scan.go, decode.go, fields.go (phase 1), merge.go (phase 2's per-file merge and
-// the connection's scratch state), pii.go (personal data at staging).
+// stagecsv.go, csv.go, scan.go, decode.go, fields.go (phase 1), merge.go (phase 2's per-file
+// merge and the connection's scratch state), pii.go (personal data at staging).
 package ingest
 
 import (
