@@ -136,3 +136,12 @@ func TestRecordLines(t *testing.T) {
 		}
 	}
 }
+
+// All is every record's line (for comparisons in tests).
+func (r *recordLines) All() []int32 {
+	out := make([]int32, r.n)
+	for i := range out {
+		out[i] = r.At(i)
+	}
+	return out
+}

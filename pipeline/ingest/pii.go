@@ -295,7 +295,7 @@ func (ps *piiState) count(ctx context.Context, q warehouse.Querier, k int, out *
 	sel := []string{"count(*) FILTER (WHERE id_like)", "coalesce(min(line) FILTER (WHERE id_like), 0)"}
 	var searched []planCol
 	for _, col := range p.cols {
-		if col.field != "" || namedHow(col) != "" {
+		if !col.searched() {
 			continue
 		}
 		searched = append(searched, col)

@@ -322,12 +322,3 @@ func (r *recordLines) consecutiveFrom(i int) bool {
 	}
 	return true
 }
-
-// All is every record's line.
-func (r *recordLines) All() []int32 {
-	out := make([]int32, r.n)
-	for i := range out {
-		out[i] = r.At(i)
-	}
-	return out
-}
