@@ -23,19 +23,18 @@
 -- cl_item_code: the item codes of the catalogue as an ENUM; validation keeps a valid row's
 --   code as this type (try_cast: NULL when the code is not in the catalogue). 事项编码是否在目录中。
 --
--- The lookups return ENUM values (cl_status_value, cl_channel_value, cl_applicant_type_value,
--- cl_backlog_value, cl_country_value): the validated rows of a file are held in memory until
--- they are merged, and an ENUM takes one byte there where a VARCHAR takes sixteen (about 75 MB
--- less per million rows). The merge writes them into cases as text.
+-- The lookups return ENUM values: status, channel and applicant type as the types of those
+-- columns of cases (case_status, case_channel, case_applicant_type: migration 007, whose
+-- members must be enum_labels' values — a value missing there fails here, at every pull),
+-- backlog and country as temp types (cl_backlog_value, cl_country_value; cases.country is
+-- text). The validated rows of a file are held in memory until they are merged, and an ENUM
+-- takes one byte there where a VARCHAR takes sixteen (about 75 MB less per million rows).
 CREATE OR REPLACE TEMP TYPE cl_status_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'status' ORDER BY label);
-CREATE OR REPLACE TEMP TYPE cl_status_value AS ENUM (SELECT DISTINCT value FROM enum_labels WHERE field = 'status' ORDER BY value);
-SET VARIABLE cl_status_values = (SELECT coalesce(list(value::cl_status_value ORDER BY label), []::cl_status_value[]) FROM enum_labels WHERE field = 'status');
+SET VARIABLE cl_status_values = (SELECT coalesce(list(value::case_status ORDER BY label), []::case_status[]) FROM enum_labels WHERE field = 'status');
 CREATE OR REPLACE TEMP TYPE cl_channel_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'channel' ORDER BY label);
-CREATE OR REPLACE TEMP TYPE cl_channel_value AS ENUM (SELECT DISTINCT value FROM enum_labels WHERE field = 'channel' ORDER BY value);
-SET VARIABLE cl_channel_values = (SELECT coalesce(list(value::cl_channel_value ORDER BY label), []::cl_channel_value[]) FROM enum_labels WHERE field = 'channel');
+SET VARIABLE cl_channel_values = (SELECT coalesce(list(value::case_channel ORDER BY label), []::case_channel[]) FROM enum_labels WHERE field = 'channel');
 CREATE OR REPLACE TEMP TYPE cl_applicant_type_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'applicant_type' ORDER BY label);
-CREATE OR REPLACE TEMP TYPE cl_applicant_type_value AS ENUM (SELECT DISTINCT value FROM enum_labels WHERE field = 'applicant_type' ORDER BY value);
-SET VARIABLE cl_applicant_type_values = (SELECT coalesce(list(value::cl_applicant_type_value ORDER BY label), []::cl_applicant_type_value[]) FROM enum_labels WHERE field = 'applicant_type');
+SET VARIABLE cl_applicant_type_values = (SELECT coalesce(list(value::case_applicant_type ORDER BY label), []::case_applicant_type[]) FROM enum_labels WHERE field = 'applicant_type');
 CREATE OR REPLACE TEMP TYPE cl_backlog_label AS ENUM (SELECT label FROM enum_labels WHERE field = 'backlog' ORDER BY label);
 CREATE OR REPLACE TEMP TYPE cl_backlog_value AS ENUM (SELECT DISTINCT value FROM enum_labels WHERE field = 'backlog' ORDER BY value);
 SET VARIABLE cl_backlog_values = (SELECT coalesce(list(value::cl_backlog_value ORDER BY label), []::cl_backlog_value[]) FROM enum_labels WHERE field = 'backlog');

@@ -71,7 +71,7 @@ WITH f AS (
            cl_ts(completed_raw) AS completed_at,
            cl_ts(updated_raw)   AS updated_at,
            cl_status(status_raw) AS status,
-           coalesce(cl_channel(channel_raw), CASE WHEN channel_raw IS NULL THEN 'window'::cl_channel_value END) AS channel,
+           coalesce(cl_channel(channel_raw), CASE WHEN channel_raw IS NULL THEN 'window'::case_channel END) AS channel,
            cl_applicant_type(applicant_raw) AS applicant_type,
            coalesce(cl_backlog(backlog_raw) = 'true', CASE WHEN backlog_raw IS NULL THEN false END) AS backlog,
            CASE WHEN regexp_matches(trips_raw, '^\+?\d{1,9}(\.0+)?$') THEN try_cast(trips_raw AS DOUBLE)::INTEGER END AS trips,
