@@ -121,16 +121,31 @@ func capMemory(ctx context.Context, conn *sql.Conn, configured, max int64) (func
 // stageDB is the name of the scratch database validated rows wait in (sql/ingest/validate.sql).
 const stageDB = "caseload_stage"
 
-// dropTemp drops every temp object a pull of n files creates, and its variables.
+// dropTemp drops every temp object a pull of n files creates, and resets the session's
+// variables (every one: the pull's SQL sets them, and nothing else uses this connection
+// while the pull holds it).
 func dropTemp(conn *sql.Conn, n int) {
+	ctx := context.Background()
 	for k := 0; k < n; k++ {
 		dropStaged(conn, k)
 	}
 	for _, q := range []string{"DROP VIEW IF EXISTS stg_fields", "DROP VIEW IF EXISTS stg",
 		"DROP TABLE IF EXISTS " + stageDB + ".stg", "DROP TABLE IF EXISTS contest", "DROP TABLE IF EXISTS pull_items",
-		"RESET SESSION preserve_insertion_order", "RESET VARIABLE tz_fixed_from", "RESET VARIABLE tz_fixed_to", "RESET VARIABLE tz_fixed_offset_us", "RESET VARIABLE tz_fixed_from_local", "RESET VARIABLE tz_fixed_to_local", "RESET VARIABLE file_id", "RESET VARIABLE source_file", "RESET VARIABLE ids_increasing",
-		"RESET VARIABLE cl_status_values", "RESET VARIABLE cl_channel_values", "RESET VARIABLE cl_applicant_type_values", "RESET VARIABLE cl_backlog_values", "RESET VARIABLE cl_country_values", "RESET VARIABLE pull_id", "RESET VARIABLE pull_time"} {
-		_, _ = conn.ExecContext(context.Background(), q)
+		"RESET SESSION preserve_insertion_order"} {
+		_, _ = conn.ExecContext(ctx, q)
+	}
+	var names []string
+	if rows, err := conn.QueryContext(ctx, "SELECT name FROM duckdb_variables()"); err == nil {
+		for rows.Next() {
+			var name string
+			if rows.Scan(&name) == nil {
+				names = append(names, name)
+			}
+		}
+		rows.Close()
+	}
+	for _, name := range names {
+		_, _ = conn.ExecContext(ctx, "RESET VARIABLE "+sqlIdent(name))
 	}
 }
 
