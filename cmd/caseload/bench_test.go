@@ -39,21 +39,15 @@ import (
 //	CASELOAD_BENCH_PEER    the peer script (default testdata/peer/pandas_peer.py); "off": caseload alone
 //	CASELOAD_BENCH_PYTHON  the Python with pandas (default /usr/bin/python3)
 func BenchmarkReportProcess(b *testing.B) {
-	n := testtool.EnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
-	label := testtool.Env("CASELOAD_BENCH_PERIOD", "2022-10")
-	python := testtool.Env("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
-	if _, err := exec.LookPath(python); err != nil {
-		b.Skipf("needs %s (python3) to write the canonical cases: %v", python, err)
-	}
+	e := benchEnv(b)
+	n, label, python := e.n, e.label, e.python
 	peer, withPeer := benchPeer(b, python)
 	if !withPeer {
 		b.Log("no pandas peer (CASELOAD_BENCH_PEER=off, or no pandas/openpyxl): caseload alone, no ratio")
 	}
 	holidays := benchHolidays(b)
 
-	dir := benchDir(b, n)
-	bin := buildCaseload(b)
-	project := benchProject(b, dir, n, python)
+	dir, bin, project := e.prepare(b)
 	if out, err := exec.Command(bin, "--config", filepath.Join(project, "caseload.yaml"), "pull").CombinedOutput(); err != nil {
 		b.Fatalf("pull: %v\n%s", err, out)
 	}
@@ -114,22 +108,13 @@ func BenchmarkReportProcess(b *testing.B) {
 // BenchmarkReportProcess; CASELOAD_BENCH_MEMORY sets memory_limit in the project's
 // caseload.yaml (e.g. 1GB; default: caseload's own default).
 func BenchmarkPullProcess(b *testing.B) {
-	n := testtool.EnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
-	python := testtool.Env("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
-	if _, err := exec.LookPath(python); err != nil {
-		b.Skipf("needs %s (python3) to write the canonical cases: %v", python, err)
-	}
-	dir := benchDir(b, n)
-	bin := buildCaseload(b)
+	e := benchEnv(b)
+	n := e.n
+	dir, bin, project := e.prepare(b)
 	native := buildNative(b)
-	project := benchProject(b, dir, n, python)
 	nativeDB := filepath.Join(dir, "native.duckdb")
 	fresh := func() {
-		for _, p := range []string{"caseload.duckdb", "caseload.duckdb.wal", "caseload.duckdb.lock", ".caseload", "native.duckdb", "native.duckdb.wal"} {
-			if err := os.RemoveAll(filepath.Join(project, p)); err != nil {
-				b.Fatal(err)
-			}
-		}
+		removeAll(b, project, "caseload.duckdb", "caseload.duckdb.wal", "caseload.duckdb.lock", ".caseload", "native.duckdb", "native.duckdb.wal")
 	}
 	runCaseload := func() run { fresh(); return runProcess(b, project, bin, "--quiet", "pull") }
 	runNative := func() run {
@@ -151,24 +136,17 @@ func BenchmarkPullProcess(b *testing.B) {
 //
 //	go test ./cmd/caseload -run '^$' -bench FirstRunProcess -benchtime 5x -timeout 1h
 func BenchmarkFirstRunProcess(b *testing.B) {
-	n := testtool.EnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000)
-	label := testtool.Env("CASELOAD_BENCH_PERIOD", "2022-10")
-	python := testtool.Env("CASELOAD_BENCH_PYTHON", "/usr/bin/python3")
+	e := benchEnv(b)
+	n, label, python := e.n, e.label, e.python
 	peer, ok := benchPeer(b, python)
 	if !ok {
 		b.Skip("the first-run comparison needs the pandas peer")
 	}
 	holidays := benchHolidays(b)
-	dir := benchDir(b, n)
-	bin := buildCaseload(b)
-	project := benchProject(b, dir, n, python)
+	dir, bin, project := e.prepare(b)
 	outCaseload, outPeer := filepath.Join(dir, "out-first"), filepath.Join(dir, "out-peer")
 	runCaseload := func() run {
-		for _, p := range []string{"caseload.duckdb", "caseload.duckdb.wal", "caseload.duckdb.lock", ".caseload"} {
-			if err := os.RemoveAll(filepath.Join(project, p)); err != nil {
-				b.Fatal(err)
-			}
-		}
+		removeAll(b, project, "caseload.duckdb", "caseload.duckdb.wal", "caseload.duckdb.lock", ".caseload")
 		pull := runProcess(b, project, bin, "--quiet", "pull")
 		rep := runProcess(b, project, bin, "report", "--period", label, "--format", "xlsx,html,json", "--out", outCaseload)
 		return run{wall: pull.wall + rep.wall, cpu: pull.cpu + rep.cpu, maxRSS: max(pull.maxRSS, rep.maxRSS)}
@@ -182,6 +160,42 @@ func BenchmarkFirstRunProcess(b *testing.B) {
 	c, p := reportRatios(b, ours, theirs, "peer")
 	b.Logf("%d cases, first run (pull into a fresh warehouse + report %s): caseload %.2f s (cpu %.2f s, %.0f MiB), pandas peer %.2f s (cpu %.2f s, %.0f MiB): %.2f× the peer's time, %.2f× its memory (medians of %d alternate runs)",
 		n, label, c.wall, c.cpu, c.rssMiB, p.wall, p.cpu, p.rssMiB, c.wall/p.wall, c.rssMiB/p.rssMiB, len(ours))
+}
+
+// benchSettings are the process benchmarks' knobs: the number of cases, the report period and
+// the Python that writes the canonical cases (and runs the peer).
+type benchSettings struct {
+	n             int
+	label, python string
+}
+
+// benchEnv reads the knobs, and skips the benchmark when there is no Python to write the cases.
+func benchEnv(b *testing.B) benchSettings {
+	e := benchSettings{
+		n:      testtool.EnvInt(b, "CASELOAD_BENCH_CASES", 1_000_000),
+		label:  testtool.Env("CASELOAD_BENCH_PERIOD", "2022-10"),
+		python: testtool.Env("CASELOAD_BENCH_PYTHON", "/usr/bin/python3"),
+	}
+	if _, err := exec.LookPath(e.python); err != nil {
+		b.Skipf("needs %s (python3) to write the canonical cases: %v", e.python, err)
+	}
+	return e
+}
+
+// prepare builds caseload and makes the project with the canonical cases: the benchmark's
+// directory, the binary, the project directory.
+func (e benchSettings) prepare(b *testing.B) (dir, bin, project string) {
+	dir = benchDir(b, e.n)
+	return dir, buildCaseload(b), benchProject(b, dir, e.n, e.python)
+}
+
+// removeAll removes names in dir (a fresh warehouse for the next run).
+func removeAll(b *testing.B, dir string, names ...string) {
+	for _, p := range names {
+		if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // alternate runs caseload and its yardstick b.N times each, in turn, each pair starting with
